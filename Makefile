@@ -1,0 +1,52 @@
+# rangebook: `make demo` serves the demo, `make test` runs the whole suite.
+# Both create the virtualenv, install, and start the embedded PostgreSQL (config/localdb.py)
+# unless DATABASE_URL is set; both are safe to run again.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test install db-start db-stop db-status db-destroy migrate demo-data serve lint check
+
+demo: migrate demo-data serve
+
+test: install db-start
+	$(PY) -m ruff check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@sh bin/ensure-python-venv "$(PYTHON)" "$(VENV)"
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+db-start: install
+	$(PY) -m config.localdb start
+
+db-stop:
+	@if [ -x $(PY) ]; then $(PY) -m config.localdb stop; else $(PYTHON) -m config.localdb stop; fi
+
+db-status:
+	$(PYTHON) -m config.localdb status
+
+db-destroy:
+	$(PYTHON) -m config.localdb destroy
+
+migrate: db-start
+	$(PY) manage.py migrate --no-input
+
+demo-data: migrate
+	$(PY) manage.py load_demo
+
+serve: db-start
+	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT)
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .

@@ -1,0 +1,287 @@
+"""The only writers of bookings. Each service owns its transaction and turns database
+errors into domain errors (booking.errors).
+
+The exclusion constraint booking_no_overlap decides conflicts; the checks here give
+clear errors for everything the database cannot know (hours, notice, capacity).
+"""
+
+import contextlib
+import datetime as dt
+
+import pghistory
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from psycopg import errors as pg_errors
+from psycopg.types.range import Range
+
+from booking.errors import BookingConflict, BookingError, HoldExpired
+from booking.models import Booking, BookingStatus, Resource
+
+
+def booking_hold(*, resource: Resource, customer, party_size: int, starts_at: dt.datetime,
+                 ends_at: dt.datetime, actor=None) -> Booking:
+    """A held booking that blocks the slot until confirmed or until its hold expires."""
+    return _booking_create(resource=resource, customer=customer, party_size=party_size,
+                           starts_at=starts_at, ends_at=ends_at, actor=actor or customer,
+                           status=BookingStatus.HELD)
+
+
+def booking_book(*, resource: Resource, customer, party_size: int, starts_at: dt.datetime,
+                 ends_at: dt.datetime, actor=None) -> Booking:
+    """A booking confirmed at once."""
+    return _booking_create(resource=resource, customer=customer, party_size=party_size,
+                           starts_at=starts_at, ends_at=ends_at, actor=actor or customer,
+                           status=BookingStatus.CONFIRMED)
+
+
+def booking_confirm(*, booking: Booking, actor=None) -> Booking:
+    """The held booking, now confirmed; HoldExpired once its hold has run out."""
+    now = timezone.now()
+    with _audit(actor), transaction.atomic():
+        booking = _locked(booking)
+        expiry = booking.hold_expires_at
+        expired = booking.status == BookingStatus.HELD and expiry <= now
+        if expired:
+            _set_status(booking, BookingStatus.EXPIRED)
+        elif booking.status != BookingStatus.HELD:
+            raise _wrong_status(booking, "confirmed")
+        else:
+            _set_status(booking, BookingStatus.CONFIRMED)
+    if expired:
+        # Raised after the commit: the booking stays marked expired.
+        raise HoldExpired(f"The hold on booking {booking.reference} expired at "
+                          f"{local_text(booking.resource, expiry)}.")
+    return booking
+
+
+def booking_cancel(*, booking: Booking, actor=None) -> Booking:
+    """The booking, cancelled: it no longer blocks its resource."""
+    with _audit(actor), transaction.atomic():
+        booking = _locked(booking)
+        if not booking.is_active:
+            raise _wrong_status(booking, "cancelled")
+        _set_status(booking, BookingStatus.CANCELLED)
+    return booking
+
+
+def booking_reschedule(*, booking: Booking, starts_at: dt.datetime, ends_at: dt.datetime,
+                       resource: Resource | None = None, party_size: int | None = None,
+                       actor=None) -> Booking:
+    """The booking moved to a new period (and optionally resource or party size),
+    under the same rules and constraint as a new booking."""
+    now = timezone.now()
+    with _audit(actor), transaction.atomic():
+        booking = _locked(booking)
+        if not booking.is_active:
+            raise _wrong_status(booking, "moved")
+        booking.resource = resource or booking.resource
+        booking.party_size = party_size or booking.party_size
+        booking.period = _period(starts_at, ends_at)
+        _check_rules(booking.resource, booking.party_size, booking.period, now=now)
+        _expire_overlapping_holds(booking.resource, booking.period, now=now)
+        _save(booking, update_fields=["resource", "party_size", "period"])
+    return booking
+
+
+def booking_swap_periods(*, first: Booking, second: Booking, actor=None) -> tuple[Booking, Booking]:
+    """The two bookings with their periods exchanged, in one transaction.
+
+    Between the two updates they overlap; booking_no_overlap is DEFERRABLE and checked
+    at commit here, so only the final state must be free of conflicts.
+    """
+    with _audit(actor), transaction.atomic():
+        first, second = _locked(first), _locked(second)
+        for booking in (first, second):
+            if not booking.is_active:
+                raise _wrong_status(booking, "moved")
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS booking_no_overlap DEFERRED")
+        first.period, second.period = second.period, first.period
+        _save(first, update_fields=["period"])
+        _save(second, update_fields=["period"])
+        _check_deferred(first)
+    return first, second
+
+
+def booking_expire_stale_holds(*, now: dt.datetime | None = None) -> int:
+    """Mark every hold whose expiry has passed as expired; returns how many."""
+    now = now or timezone.now()
+    return Booking.objects.stale_holds(now=now).update(
+        status=BookingStatus.EXPIRED, hold_expires_at=None
+    )
+
+
+# --- internals ---------------------------------------------------------------------
+
+
+def _booking_create(*, resource, customer, party_size, starts_at, ends_at, actor, status):
+    now = timezone.now()
+    period = _period(starts_at, ends_at)
+    expiry = now + dt.timedelta(minutes=settings.RANGEBOOK_HOLD_MINUTES)
+    booking = Booking(
+        resource=resource, customer=customer, party_size=party_size, period=period,
+        status=status, hold_expires_at=expiry if status == BookingStatus.HELD else None,
+    )
+    with _audit(actor), transaction.atomic():
+        _check_rules(resource, party_size, period, now=now)
+        _expire_overlapping_holds(resource, period, now=now)
+        _save(booking)
+    return booking
+
+
+def _period(starts_at: dt.datetime, ends_at: dt.datetime) -> Range:
+    for value in (starts_at, ends_at):
+        if not isinstance(value, dt.datetime) or timezone.is_naive(value):
+            raise BookingError("Start and end must be datetimes with a time zone offset.",
+                               code="naive_datetime", field="period")
+    if ends_at <= starts_at:
+        raise BookingError("The end must be after the start.", code="invalid_period",
+                           field="period")
+    return Range(starts_at, ends_at, "[)")
+
+
+def _check_rules(resource: Resource, party_size: int, period: Range, *, now: dt.datetime):
+    """Raise a BookingError for the first rule of the resource the request breaks."""
+    length = period.upper - period.lower
+    if not resource.is_active:
+        raise BookingError(f"{resource.name} cannot be booked at the moment.",
+                           code="resource_inactive", field="resource")
+    if party_size is None or party_size < 1 or party_size not in _capacity(resource):
+        raise BookingError(
+            f"{resource.name} suits parties of {_capacity_text(resource)}; "
+            f"asked for {party_size}.", code="party_size_out_of_capacity", field="party_size")
+    if length < resource.min_length:
+        raise BookingError(f"Bookings of {resource.name} last at least "
+                           f"{_duration_text(resource.min_length)}.",
+                           code="too_short", field="period")
+    if length > resource.max_length:
+        raise BookingError(f"Bookings of {resource.name} last at most "
+                           f"{_duration_text(resource.max_length)}.",
+                           code="too_long", field="period")
+    if period.lower < now + resource.min_notice:
+        raise BookingError(f"{resource.name} must be booked at least "
+                           f"{_duration_text(resource.min_notice)} ahead and not in the past.",
+                           code="too_late", field="period")
+    if period.upper > now + resource.horizon:
+        raise BookingError(f"{resource.name} can be booked at most "
+                           f"{_duration_text(resource.horizon)} ahead.",
+                           code="beyond_horizon", field="period")
+    _check_open(resource, period)
+
+
+def _check_open(resource: Resource, period: Range) -> None:
+    # One statement: the opening hours (venue-local, special days first) and closures.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT booking_opening_time(%(id)s, %(p)s) @> %(p)s::tstzrange,"
+            "       booking_closed_time(%(id)s, %(p)s) && %(p)s::tstzrange",
+            {"id": resource.pk, "p": period},
+        )
+        within_hours, closed = cursor.fetchone()
+    if closed:
+        raise BookingError(f"{resource.name} is closed during {period_text(resource, period)}.",
+                           code="closed", field="period")
+    if not within_hours:
+        raise BookingError(f"{period_text(resource, period)} is outside the opening hours "
+                           f"of {resource.name}.", code="outside_opening_hours", field="period")
+
+
+def _expire_overlapping_holds(resource: Resource, period: Range, *, now: dt.datetime) -> None:
+    """Expired holds must not block: mark those in the way expired before writing."""
+    blocked = Range(period.lower, period.upper + resource.turnaround, "[)")
+    Booking.objects.for_resource(resource).stale_holds(now=now).overlapping(blocked).update(
+        status=BookingStatus.EXPIRED, hold_expires_at=None
+    )
+
+
+def _save(booking: Booking, **kwargs) -> None:
+    try:
+        with transaction.atomic():
+            booking.save(**kwargs)
+    except IntegrityError as exc:
+        raise _domain_error(exc, booking) from exc
+    booking.refresh_from_db(fields=["reference", "blocked", "updated_at"])
+
+
+def _check_deferred(booking: Booking) -> None:
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS booking_no_overlap IMMEDIATE")
+    except IntegrityError as exc:
+        raise _domain_error(exc, booking) from exc
+
+
+def _domain_error(exc: IntegrityError, booking: Booking) -> Exception:
+    cause = exc.__cause__
+    if isinstance(cause, pg_errors.ExclusionViolation):
+        # Never pass on cause.diag.message_detail: it names the other booking's row.
+        return BookingConflict(
+            resource=booking.resource, period=booking.period,
+            message=f"{booking.resource.name} is not free during "
+                    f"{period_text(booking.resource, booking.period)}.",
+        )
+    if getattr(getattr(cause, "diag", None), "constraint_name", None) == "booking_status_flow":
+        return BookingError(f"Booking {booking.reference} cannot change that way now.",
+                            code="invalid_status")
+    return exc
+
+
+def _locked(booking: Booking) -> Booking:
+    return Booking.objects.select_for_update().select_related("resource__venue").get(
+        pk=booking.pk
+    )
+
+
+def _set_status(booking: Booking, status: str) -> None:
+    booking.status = status
+    booking.hold_expires_at = None
+    _save(booking, update_fields=["status", "hold_expires_at"])
+
+
+def _wrong_status(booking: Booking, verb: str) -> BookingError:
+    return BookingError(f"Booking {booking.reference} is {booking.status} and cannot be {verb}.",
+                        code="invalid_status", field="status")
+
+
+@contextlib.contextmanager
+def _audit(actor):
+    """Record `actor` as the user behind the audit events written inside."""
+    if actor is None or getattr(actor, "pk", None) is None:
+        yield
+        return
+    with pghistory.context(user=actor.pk):
+        yield
+
+
+# --- text for messages ---------------------------------------------------------------
+
+
+def _capacity(resource: Resource) -> range:
+    return range(resource.capacity.lower, resource.capacity.upper)
+
+
+def _capacity_text(resource: Resource) -> str:
+    sizes = _capacity(resource)
+    return f"{sizes.start} to {sizes.stop - 1}"
+
+
+def _duration_text(value: dt.timedelta) -> str:
+    minutes = int(value.total_seconds() // 60)
+    if minutes % (24 * 60) == 0 and minutes:
+        return f"{minutes // (24 * 60)} days"
+    if minutes % 60 == 0 and minutes:
+        return f"{minutes // 60} h"
+    return f"{minutes} min"
+
+
+def local_text(resource: Resource, value: dt.datetime) -> str:
+    return value.astimezone(resource.venue.zone).strftime("%a %d %b %Y %H:%M %Z")
+
+
+def period_text(resource: Resource, period: Range) -> str:
+    """`Tue 24 Nov 2026 14:00–16:00 CET` in the venue's time zone."""
+    zone = resource.venue.zone
+    start, end = period.lower.astimezone(zone), period.upper.astimezone(zone)
+    end_fmt = "%H:%M %Z" if start.date() == end.date() else "%a %d %b %Y %H:%M %Z"
+    return f"{start.strftime('%a %d %b %Y %H:%M')}–{end.strftime(end_fmt)}"

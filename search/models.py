@@ -1,0 +1,1 @@
+# Search documents arrive with the full-text search issue.

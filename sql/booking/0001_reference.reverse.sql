@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS booking_new_reference();

@@ -1,0 +1,76 @@
+"""Shared fixtures. Tests run against the real PostgreSQL server (config/localdb.py)."""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.db.backends.postgresql.psycopg_any import NumericRange
+
+from booking.models import Category, OpeningHours, Resource, Venue
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def customer(django_user_model):
+    return django_user_model.objects.create_user("ada", "ada@example.com", "pw-ada-123")
+
+
+@pytest.fixture
+def other_customer(django_user_model):
+    return django_user_model.objects.create_user("bob", "bob@example.com", "pw-bob-123")
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_superuser("staff", "staff@example.com", "pw-staff-1")
+
+
+@pytest.fixture
+def venue(db):
+    return Venue.objects.create(
+        name="Spreeufer Workspace", slug="spreeufer", city="Berlin", country="DE",
+        timezone="Europe/Berlin",
+    )
+
+
+@pytest.fixture
+def category(db):
+    return Category.objects.create(name="Meeting room", slug="meeting-room")
+
+
+def make_resource(venue, category, *, name="Havel Room", all_day=True, **fields):
+    """A resource; open 00:00-24:00 every day unless all_day=False (then no hours)."""
+    values = {
+        "capacity": NumericRange(1, 9),
+        "horizon": dt.timedelta(days=365),
+        "min_length": dt.timedelta(minutes=15),
+        "max_length": dt.timedelta(hours=24),
+        **fields,
+    }
+    resource = Resource.objects.create(
+        venue=venue, category=category, name=name, slug=name.lower().replace(" ", "-"), **values
+    )
+    if all_day:
+        OpeningHours.objects.bulk_create(
+            OpeningHours(resource=resource, weekday=day, hours=NumericRange(0, 1440))
+            for day in range(1, 8)
+        )
+    return resource
+
+
+@pytest.fixture
+def room(venue, category):
+    return make_resource(venue, category)
+
+
+@pytest.fixture
+def at():
+    """at(9) -> tomorrow 09:00 in Berlin; at(9, 30, days=2) -> the day after, 09:30."""
+    tomorrow = dt.datetime.now(BERLIN).date() + dt.timedelta(days=1)
+
+    def make(hour: int, minute: int = 0, *, days: int = 0) -> dt.datetime:
+        day = tomorrow + dt.timedelta(days=days)
+        return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=BERLIN)
+
+    return make
