@@ -426,8 +426,11 @@ class Booking(models.Model):
                    OR NEW.resource_id IS DISTINCT FROM OLD.resource_id THEN
                     -- Seconds, not the interval itself: '1 day' would depend on the
                     -- session time zone's DST.
+                    -- The period's own bounds, so a malformed period fails its own CHECK.
                     SELECT tstzrange(lower(NEW.period), upper(NEW.period)
-                               + extract(epoch FROM r.turnaround) * interval '1 second', '[)')
+                               + extract(epoch FROM r.turnaround) * interval '1 second',
+                               CASE WHEN lower_inc(NEW.period) THEN '[' ELSE '(' END
+                               || CASE WHEN upper_inc(NEW.period) THEN ']' ELSE ')' END)
                       INTO NEW.blocked
                       FROM booking_resource r WHERE r.id = NEW.resource_id;
                 ELSE

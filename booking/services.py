@@ -78,6 +78,7 @@ def booking_reschedule(*, booking: Booking, starts_at: dt.datetime, ends_at: dt.
         booking.resource = resource or booking.resource
         booking.party_size = party_size or booking.party_size
         booking.period = _period(starts_at, ends_at)
+        _lock_resources(booking.resource)
         _check_rules(booking.resource, booking.party_size, booking.period, now=now)
         _expire_overlapping_holds(booking.resource, booking.period, now=now)
         _save(booking, update_fields=["resource", "party_size", "period"])
@@ -92,6 +93,7 @@ def booking_swap_periods(*, first: Booking, second: Booking, actor=None) -> tupl
     """
     with _audit(actor), transaction.atomic():
         first, second = _locked(first), _locked(second)
+        _lock_resources(first.resource, second.resource)
         for booking in (first, second):
             if not booking.is_active:
                 raise _wrong_status(booking, "moved")
@@ -124,6 +126,7 @@ def _booking_create(*, resource, customer, party_size, starts_at, ends_at, actor
         status=status, hold_expires_at=expiry if status == BookingStatus.HELD else None,
     )
     with _audit(actor), transaction.atomic():
+        _lock_resources(resource)
         _check_rules(resource, party_size, period, now=now)
         _expire_overlapping_holds(resource, period, now=now)
         _save(booking)
@@ -185,6 +188,23 @@ def _check_open(resource: Resource, period: Range) -> None:
     if not within_hours:
         raise BookingError(f"{period_text(resource, period)} is outside the opening hours "
                            f"of {resource.name}.", code="outside_opening_hours", field="period")
+
+
+def _lock_resources(*resources: Resource) -> None:
+    """Serialise the service writers of these resources until the transaction ends.
+
+    The exclusion constraint still decides every conflict. Without this lock, concurrent
+    inserts that the constraint checks against each other can deadlock (PostgreSQL
+    aborts one with 40P01 instead of reporting 23P01); with it, each writer sees the
+    committed work of the one before and gets a clean exclusion violation.
+    """
+    ids = sorted({resource.pk for resource in resources})  # one order: no lock cycles
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock('booking_resource'::regclass::oid::int, id::int)"
+            " FROM unnest(%s::bigint[]) AS id",
+            [ids],
+        )
 
 
 def _expire_overlapping_holds(resource: Resource, period: Range, *, now: dt.datetime) -> None:

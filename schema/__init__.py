@@ -8,4 +8,4 @@ from schema.booking.queries import Query as BookingQuery
 
 Query = merge_types("Query", (BookingQuery,))
 
-schema = strawberry.Schema(query=Query, extensions=[DjangoOptimizerExtension()])
+schema = strawberry.Schema(query=Query, extensions=[DjangoOptimizerExtension])

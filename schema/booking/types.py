@@ -32,6 +32,10 @@ class Amenity:
 
 @strawberry_django.type(models.Resource)
 class Resource:
+    @classmethod
+    def get_queryset(cls, queryset, info, **kwargs):
+        return queryset.active()
+
     id: auto
     name: auto
     slug: auto

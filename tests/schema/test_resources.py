@@ -1,0 +1,65 @@
+"""The minimal GraphQL endpoint: resources with venue, category, amenities, capacity."""
+
+import json
+
+import pytest
+from django.db.backends.postgresql.psycopg_any import NumericRange
+
+from booking.models import Amenity
+from schema import schema
+from tests.conftest import make_resource
+
+QUERY = """{ resources { name capacity { lower upper lowerInc upperInc isEmpty }
+             venue { name timezone } category { name } amenities { name } } }"""
+
+
+def test_resources_query_returns_catalogue(room, venue, category):
+    projector = Amenity.objects.create(name="Projector", slug="projector")
+    room.amenities.add(projector)
+    make_resource(venue, category, name="Spree Room", capacity=NumericRange(2, 5))
+
+    result = schema.execute_sync(QUERY)
+
+    assert result.errors is None
+    assert result.data["resources"] == [
+        {"name": "Havel Room",
+         "capacity": {"lower": 1, "upper": 9, "lowerInc": True, "upperInc": False,
+                      "isEmpty": False},
+         "venue": {"name": "Spreeufer Workspace", "timezone": "Europe/Berlin"},
+         "category": {"name": "Meeting room"}, "amenities": [{"name": "Projector"}]},
+        {"name": "Spree Room",
+         "capacity": {"lower": 2, "upper": 5, "lowerInc": True, "upperInc": False,
+                      "isEmpty": False},
+         "venue": {"name": "Spreeufer Workspace", "timezone": "Europe/Berlin"},
+         "category": {"name": "Meeting room"}, "amenities": []},
+    ]
+
+
+def test_inactive_resources_are_hidden(room, venue, category):
+    make_resource(venue, category, name="Old Room", is_active=False)
+
+    result = schema.execute_sync("{ resources { name } }")
+
+    assert result.data == {"resources": [{"name": "Havel Room"}]}
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_query_count_does_not_grow_with_the_list(venue, category, count,
+                                                 django_assert_num_queries):
+    projector = Amenity.objects.create(name="Projector", slug="projector")
+    for n in range(count):
+        make_resource(venue, category, name=f"Room {n}", all_day=False).amenities.add(projector)
+
+    # One query for resources joined with venue and category, one prefetch of amenities.
+    with django_assert_num_queries(2):
+        result = schema.execute_sync(QUERY)
+
+    assert len(result.data["resources"]) == count
+
+
+def test_graphql_over_http_with_async_view(room, client):
+    response = client.post("/graphql", data=json.dumps({"query": "{ resources { name } }"}),
+                           content_type="application/json")
+
+    assert response.status_code == 200
+    assert response.json() == {"data": {"resources": [{"name": "Havel Room"}]}}
