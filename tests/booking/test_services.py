@@ -359,3 +359,19 @@ def test_dst_opening_hours_new_york(django_user_model, category):
     booking = book(room, customer, start, dt.datetime.combine(day, dt.time(17), tzinfo=ny))
 
     assert booking.period.lower.astimezone(dt.UTC).hour == 14  # EST, UTC-5
+
+
+def test_expire_holds_command(room, customer, at):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    stale = hold(room, customer, at(9), at(10))
+    age_hold(stale)
+    out = StringIO()
+
+    call_command("expire_holds", stdout=out)
+
+    assert out.getvalue() == "1 stale hold(s) marked expired.\n"
+    stale.refresh_from_db()
+    assert stale.status == "expired"
