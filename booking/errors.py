@@ -26,3 +26,11 @@ class BookingConflict(BookingError):
 class HoldExpired(BookingError):
     def __init__(self, message: str):
         super().__init__(message, code="hold_expired")
+
+
+class AvailabilityError(ValidationError):
+    """Bad input to an availability selector (see docs/availability.md, "Errors")."""
+
+    def __init__(self, message: str, *, code: str, field: str | None = None):
+        super().__init__(message, code=code)
+        self.field = field
