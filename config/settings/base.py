@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "pghistory",
     "pghistory.admin",
     "strawberry_django",
+    "django_range_merge",
+    "django_generate_series",
     "booking",
     "search",
 ]

@@ -1,0 +1,208 @@
+"""Reads of availability: free periods, slots, free-during, first free slot, occupancy.
+
+The rules are docs/availability.md; PostgreSQL computes them (sql/booking/0004_*.sql).
+Each selector runs exactly one SQL statement, whatever the number of resources.
+"""
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection, models
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django_generate_series.models import generate_series
+
+from booking.errors import AvailabilityError
+from booking.models import Resource
+
+MAX_WINDOW = dt.timedelta(days=92)
+MAX_REPORT_WINDOW = dt.timedelta(days=366)
+ANCHORS = ("midnight", "free_start")
+BUCKET_DAYS = {"day": 1, "week": 7}
+# Local dates of one instant differ by at most this much around the world (UTC-12..+14).
+ZONE_SPREAD = dt.timedelta(hours=14)
+
+Period = tuple[dt.datetime, dt.datetime]
+
+
+@dataclass(frozen=True)
+class OccupancyRow:
+    resource_id: int
+    bucket_start: dt.date  # the local date the day or ISO week starts on
+    open: dt.timedelta
+    booked: dt.timedelta
+    booked_span: Period | None  # smallest period covering the booked time in the bucket
+
+    @property
+    def utilisation(self) -> float | None:
+        return self.booked / self.open if self.open else None
+
+
+def resource_free_periods(*, resource_ids: Iterable[int], window, now: dt.datetime | None = None,
+                          ignore_booking_id: int | None = None) -> dict[int, list[Period]]:
+    """Free periods per active resource within `window`."""
+    window = _window(window)
+    rows = _fetch(
+        "SELECT resource_id, free FROM booking_free_periods(%s, %s, %s, %s)",
+        [list(resource_ids), window, _now(now), ignore_booking_id],
+    )
+    return {resource_id: _periods(free) for resource_id, free in rows}
+
+
+def resource_slots(*, resource_ids: Iterable[int], window, duration: dt.timedelta,
+                   step: dt.timedelta | None = None, anchor: str = "midnight",
+                   party_size: int | None = None, now: dt.datetime | None = None,
+                   ignore_booking_id: int | None = None) -> dict[int, list[dt.datetime]]:
+    """Bookable slot starts per active resource; each slot is [start, start + duration)."""
+    resource_ids = list(resource_ids)
+    window = _window(window)
+    _check_positive(duration, "invalid_duration", "duration")
+    if step is not None:
+        _check_positive(step, "invalid_step", "step")
+    if anchor not in ANCHORS:
+        raise AvailabilityError(f"anchor must be one of {', '.join(ANCHORS)}.",
+                                code="invalid_anchor", field="anchor")
+    rows = _fetch(
+        _PER_ACTIVE_RESOURCE.format(
+            agg="array_agg(slot.slot_start ORDER BY slot.slot_start)"
+                " FILTER (WHERE slot.slot_start IS NOT NULL)",
+            slots="booking_slots(%s, %s, %s, %s, %s, %s, %s, %s)",
+        ),
+        [resource_ids, window, _now(now), duration, step, anchor, party_size, ignore_booking_id,
+         resource_ids],
+    )
+    return {resource_id: starts or [] for resource_id, starts in rows}
+
+
+def resource_list_free(*, period, party_size: int | None = None,
+                       queryset: models.QuerySet | None = None,
+                       now: dt.datetime | None = None) -> models.QuerySet:
+    """The resources of `queryset` that can be booked for exactly `period` (a filter)."""
+    period = _window(period, field="period")
+    queryset = Resource.objects.all() if queryset is None else queryset
+    ids_sql, ids_params = queryset.order_by().values("pk").query.sql_with_params()
+    free_ids = RawSQL(
+        f"SELECT booking_list_free(ARRAY({ids_sql}), %s, %s, %s)",
+        (*ids_params, period, _now(now), party_size),
+    )
+    return queryset.filter(pk__in=free_ids)
+
+
+def resource_first_free_slot(*, resource_ids: Iterable[int], after: dt.datetime,
+                             duration: dt.timedelta,
+                             lookahead: dt.timedelta = dt.timedelta(days=14),
+                             party_size: int | None = None,
+                             now: dt.datetime | None = None) -> dict[int, dt.datetime | None]:
+    """Per active resource, the earliest slot (midnight grid) in [after, after + lookahead)."""
+    resource_ids = list(resource_ids)
+    _check_positive(lookahead, "invalid_window", "lookahead")
+    window = _window((after, after + lookahead) if isinstance(after, dt.datetime) else None,
+                     field="after")
+    _check_positive(duration, "invalid_duration", "duration")
+    rows = _fetch(
+        _PER_ACTIVE_RESOURCE.format(
+            agg="min(slot.slot_start)",
+            slots="booking_slots(%s, %s, %s, %s, NULL, 'midnight', %s)",
+        ),
+        [resource_ids, window, _now(now), duration, party_size, resource_ids],
+    )
+    return dict(rows)
+
+
+def resource_occupancy(*, resource_ids: Iterable[int], window, bucket: str = "day",
+                       now: dt.datetime | None = None) -> list[OccupancyRow]:
+    """Open and booked time per active resource per local day or ISO week of `window`."""
+    window = _window(window, limit=MAX_REPORT_WINDOW)
+    if bucket not in BUCKET_DAYS:
+        raise AvailabilityError("bucket must be 'day' or 'week'.", code="invalid_bucket",
+                                field="bucket")
+    starts_sql, starts_params = _bucket_starts(window, bucket).query.sql_with_params()
+    rows = _fetch(
+        f"SELECT * FROM booking_occupancy(%s, %s, %s, ARRAY({starts_sql}), %s)",
+        [list(resource_ids), window, _now(now), *starts_params, BUCKET_DAYS[bucket]],
+    )
+    return [
+        OccupancyRow(rid, start, open_, booked, (span.lower, span.upper) if span else None)
+        for rid, start, open_, booked, span in rows
+    ]
+
+
+def validate_timezone_name(name: str) -> zoneinfo.ZoneInfo:
+    """The zone for an IANA name given by a client (to render local times)."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        raise AvailabilityError(f"{name!r} is not an IANA time zone name.",
+                                code="unknown_timezone", field="timeZone") from None
+
+
+# --- internals ---------------------------------------------------------------------
+
+
+def _window(value, *, field: str = "window", limit: dt.timedelta = MAX_WINDOW):
+    if hasattr(value, "lower"):
+        lower, upper = value.lower, value.upper
+    else:
+        lower, upper = value or (None, None)
+    if getattr(value, "isempty", False) or lower is None or upper is None:
+        raise AvailabilityError(f"The {field} must have a start and an end.",
+                                code="invalid_window", field=field)
+    for instant in (lower, upper):
+        if not isinstance(instant, dt.datetime) or timezone.is_naive(instant):
+            raise AvailabilityError(f"The {field} needs datetimes with a time zone offset.",
+                                    code="naive_datetime", field=field)
+    if upper <= lower:
+        raise AvailabilityError(f"The {field} must end after it starts.",
+                                code="invalid_window", field=field)
+    if upper - lower > limit:
+        raise AvailabilityError(f"The {field} may be at most {limit.days} days long.",
+                                code="window_too_long", field=field)
+    return DateTimeTZRange(lower, upper, "[)")
+
+
+def _check_positive(value, code: str, field: str) -> None:
+    if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0):
+        raise AvailabilityError(f"The {field} must be a positive duration.", code=code,
+                                field=field)
+
+
+def _now(now: dt.datetime | None) -> dt.datetime:
+    if now is not None and timezone.is_naive(now):
+        raise AvailabilityError("now needs a time zone offset.", code="naive_datetime",
+                                field="now")
+    return now or timezone.now()
+
+
+def _fetch(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _periods(multirange) -> list[Period]:
+    return [(part.lower, part.upper) for part in multirange]
+
+
+# One row per active requested resource, also those without a single slot.
+_PER_ACTIVE_RESOURCE = """
+    WITH slot AS MATERIALIZED (SELECT * FROM {slots})
+    SELECT r.id, {agg}
+    FROM booking_resource r
+    LEFT JOIN slot ON slot.resource_id = r.id
+    WHERE r.id = ANY (%s) AND r.is_active
+    GROUP BY r.id
+    ORDER BY r.id
+"""
+
+
+def _bucket_starts(window: DateTimeTZRange, bucket: str) -> models.QuerySet:
+    """Candidate local start dates of the buckets, for every time zone on Earth."""
+    first = (window.lower - ZONE_SPREAD).date()
+    last = (window.upper + ZONE_SPREAD).date()
+    if bucket == "week":
+        first -= dt.timedelta(days=first.weekday())  # the Monday of its ISO week
+    return generate_series(start=first, stop=last, step=f"{BUCKET_DAYS[bucket]} days",
+                           output_field=models.DateField)
