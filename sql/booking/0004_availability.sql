@@ -25,7 +25,10 @@ RETURNS TABLE (
     resource_id bigint, timezone text, capacity int4range, turnaround interval,
     min_length interval, max_length interval, slot_step interval,
     bounds tstzrange, open tstzmultirange, busy tstzmultirange)
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE
+-- JIT compiling these plans took about 1 s per call, against milliseconds to run them.
+SET jit = off
+AS $$
     WITH res AS MATERIALIZED (
         SELECT r.id, r.venue_id, v.timezone, r.capacity,
                extract(epoch FROM r.turnaround) * interval '1 second' AS turnaround,
@@ -114,7 +117,10 @@ CREATE OR REPLACE FUNCTION booking_free_periods(
     p_resource_ids bigint[], p_window tstzrange, p_now timestamptz,
     p_ignore_booking bigint DEFAULT NULL)
 RETURNS TABLE (resource_id bigint, free tstzmultirange)
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE
+-- JIT compiling these plans took about 1 s per call, against milliseconds to run them.
+SET jit = off
+AS $$
     SELECT base.resource_id, (base.open - base.busy) * tstzmultirange(base.bounds)
     FROM booking_availability_base(p_resource_ids, p_window, p_now, p_ignore_booking) AS base
 $$;
@@ -127,7 +133,10 @@ CREATE OR REPLACE FUNCTION booking_slots(
     p_step interval DEFAULT NULL, p_anchor text DEFAULT 'midnight',
     p_party_size integer DEFAULT NULL, p_ignore_booking bigint DEFAULT NULL)
 RETURNS TABLE (resource_id bigint, slot_start timestamptz)
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE
+-- JIT compiling these plans took about 1 s per call, against milliseconds to run them.
+SET jit = off
+AS $$
     WITH eligible AS (
         SELECT base.*,
                extract(epoch FROM coalesce(p_step, base.slot_step)) AS step_seconds,
@@ -183,7 +192,10 @@ CREATE OR REPLACE FUNCTION booking_list_free(
     p_resource_ids bigint[], p_period tstzrange, p_now timestamptz,
     p_party_size integer DEFAULT NULL)
 RETURNS SETOF bigint
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE
+-- JIT compiling these plans took about 1 s per call, against milliseconds to run them.
+SET jit = off
+AS $$
     SELECT slot.resource_id
     FROM booking_slots(p_resource_ids, p_period, p_now, upper(p_period) - lower(p_period),
                        upper(p_period) - lower(p_period), 'free_start', p_party_size) AS slot
@@ -199,7 +211,10 @@ CREATE OR REPLACE FUNCTION booking_occupancy(
     p_bucket_starts date[], p_bucket_days integer)
 RETURNS TABLE (resource_id bigint, bucket_start date, open interval, booked interval,
                booked_span tstzrange)
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE sql STABLE PARALLEL SAFE
+-- JIT compiling these plans took about 1 s per call, against milliseconds to run them.
+SET jit = off
+AS $$
     WITH base AS (
         SELECT * FROM booking_availability_base(p_resource_ids, p_window, p_now)
     ),
