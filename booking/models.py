@@ -485,6 +485,26 @@ class Booking(models.Model):
         return self.status in ACTIVE_STATUSES
 
 
+# The audit trail doubles as the event stream of subscriptions: every booking event is
+# announced on channel `rangebook_booking` in the same transaction (delivered at commit),
+# with its serial id as the cursor a client resumes from. No customer data in the payload.
+BookingEvent = Booking.pgh_event_model
+pgtrigger.register(
+    pgtrigger.Trigger(
+        name="bookingevent_notify",
+        when=pgtrigger.After,
+        operation=pgtrigger.Insert,
+        func="""
+        PERFORM pg_notify('rangebook_booking', json_build_object(
+            'cursor', NEW.pgh_id, 'booking', NEW.pgh_obj_id, 'resource', NEW.resource_id,
+            'status', NEW.status, 'lower', lower(NEW.period), 'upper', upper(NEW.period)
+        )::text);
+        RETURN NULL;
+        """,
+    )
+)(BookingEvent)
+
+
 def format_minutes(hours) -> str:
     """`[540, 1020)` -> '09:00–17:00'."""
     return f"{hhmm(hours.lower)}–{hhmm(hours.upper)}"
