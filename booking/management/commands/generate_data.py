@@ -137,7 +137,8 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         seconds = time.monotonic() - started
-        self.stdout.write(summary(plans, made, catalogue_seconds, seconds))
+        if options["verbosity"]:
+            self.stdout.write(summary(plans, made, catalogue_seconds, seconds))
 
 
 def _check_database(*, append: bool) -> None:
