@@ -1,0 +1,336 @@
+"""The staff admin. Periods are shown and entered in the venue's time zone; bookings are
+written only through booking.services (see BookingAdminForm)."""
+
+import contextlib
+import datetime as dt
+
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+
+from booking import services
+from booking.admin_filters import BookingStartFilter, ClosureVenueFilter, ClosureWhenFilter
+from booking.audit import booking_audit_trail
+from booking.errors import BookingError
+from booking.forms import (
+    BookingAdminForm,
+    ClosureForm,
+    OpeningHoursForm,
+    RateForm,
+    ResourceForm,
+    SpecialHoursForm,
+    VenueForm,
+)
+from booking.localtime import local_period_text
+from booking.models import (
+    Amenity,
+    Booking,
+    Category,
+    Closure,
+    OpeningHours,
+    Rate,
+    Resource,
+    SpecialHours,
+    Venue,
+)
+
+MEDIA_CSS = {"all": ["booking/admin.css"]}
+
+
+def date_span_text(span) -> str:
+    """`1 Jan 2026 – 31 Mar 2026` (last day included), `from 1 Jan 2026`, or `always`."""
+    first = span.lower.strftime("%-d %b %Y") if span.lower else None
+    last = (span.upper - dt.timedelta(days=1)).strftime("%-d %b %Y") if span.upper else None
+    if first and last:
+        return f"{first} – {last}"
+    return f"from {first}" if first else f"until {last}" if last else "always"
+
+
+class VenueTimeMixin:
+    """Renders the change form in the venue's zone, once known: read-only times and the
+    date and time widgets' "Today" and "Now" then use venue time, as the inputs do."""
+
+    def venue_zone(self, form, obj):
+        return form.zone()
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        response = super().render_change_form(request, context, add, change, form_url, obj)
+        zone = self.venue_zone(context["adminform"].form, obj)
+        # A TemplateResponse renders lazily: render it here, inside the override.
+        with timezone.override(zone) if zone else contextlib.nullcontext():
+            return response.render()
+
+
+# --- venues and the catalogue ----------------------------------------------------------
+
+
+class ClosureInlineFormSet(BaseInlineFormSet):
+    """Gives each closure form its venue or resource object, so that its period is shown in
+    that venue's zone from the start, on the blank form "Add another" copies too."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        setattr(form.instance, self.fk.name, self.instance)
+        form._show_period()
+
+
+class VenueClosureInline(admin.TabularInline):
+    model = Closure
+    form = ClosureForm
+    formset = ClosureInlineFormSet
+    fk_name = "venue"
+    fields = ["period", "reason"]
+    extra = 0
+    verbose_name_plural = "closures of the whole venue"
+
+    def get_queryset(self, request):
+        # Each form shows its period in its venue's zone.
+        return super().get_queryset(request).select_related("venue", "resource__venue")
+
+
+@admin.register(Venue)
+class VenueAdmin(VenueTimeMixin, admin.ModelAdmin):
+    form = VenueForm
+    list_display = ["name", "city", "country", "timezone", "resource_count"]
+    list_filter = ["country", "city", "timezone"]
+    search_fields = ["name", "slug", "city", "address"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [VenueClosureInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(resource_count=Count("resources"))
+
+    def venue_zone(self, form, obj):
+        return obj.zone if obj else None
+
+    @admin.display(description="resources", ordering="resource_count")
+    def resource_count(self, venue):
+        return venue.resource_count
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    list_filter = [("resources__venue", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Amenity)
+class AmenityAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    list_filter = [("resources__category", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    form = OpeningHoursForm
+    extra = 0
+
+
+class SpecialHoursInline(admin.TabularInline):
+    model = SpecialHours
+    form = SpecialHoursForm
+    extra = 0
+
+
+class RateInline(admin.TabularInline):
+    model = Rate
+    form = RateForm
+    extra = 0
+
+
+class ResourceClosureInline(VenueClosureInline):
+    fk_name = "resource"
+    verbose_name_plural = "closures of this resource"
+
+
+@admin.register(Resource)
+class ResourceAdmin(VenueTimeMixin, admin.ModelAdmin):
+    form = ResourceForm
+    list_display = ["name", "venue", "category", "party_sizes", "is_active"]
+    list_filter = ["is_active", "category", "venue", "venue__city", "amenities"]
+    list_select_related = ["venue", "category"]
+    search_fields = ["name", "slug", "venue__name", "venue__city"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["amenities"]
+    autocomplete_fields = ["venue"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [OpeningHoursInline, SpecialHoursInline, RateInline, ResourceClosureInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "venue",
+                    "category",
+                    "name",
+                    "slug",
+                    "description",
+                    "amenities",
+                    "capacity",
+                    "is_active",
+                ]
+            },
+        ),
+        (
+            "Booking rules",
+            {
+                "fields": [
+                    "turnaround",
+                    "min_notice",
+                    "horizon",
+                    "min_length",
+                    "max_length",
+                    "slot_step",
+                ],
+                "description": "Durations as HH:MM:SS, or DD HH:MM:SS for days.",
+            },
+        ),
+        ("Kept by the database", {"fields": ["created_at", "updated_at"]}),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        # Until saved, the timestamps are database defaults with nothing to show.
+        return self.fieldsets if obj else self.fieldsets[:-1]
+
+    def venue_zone(self, form, obj):
+        return obj.venue.zone if obj else None
+
+    @admin.display(description="party sizes", ordering="capacity")
+    def party_sizes(self, resource):
+        return f"{resource.capacity.lower}–{resource.capacity.upper - 1}"
+
+
+@admin.register(Closure)
+class ClosureAdmin(VenueTimeMixin, admin.ModelAdmin):
+    form = ClosureForm
+    list_display = ["__str__", "where", "local_period"]
+    list_filter = [ClosureWhenFilter, ClosureVenueFilter]
+    list_select_related = ["venue", "resource__venue"]
+    search_fields = ["reason", "venue__name", "resource__name", "resource__venue__name"]
+    autocomplete_fields = ["venue", "resource"]
+    fields = ["venue", "resource", "period", "reason"]
+
+    @admin.display(description="closed")
+    def where(self, closure):
+        return f"all of {closure.venue}" if closure.venue else str(closure.resource)
+
+    @admin.display(description="period (venue time)", ordering="period")
+    def local_period(self, closure):
+        venue = closure.venue or closure.resource.venue
+        return local_period_text(closure.period, venue.zone)
+
+
+@admin.register(Rate)
+class RateAdmin(admin.ModelAdmin):
+    form = RateForm
+    list_display = ["resource", "valid", "price_per_hour", "currency"]
+    list_filter = ["currency", "resource__venue", "resource__category"]
+    list_select_related = ["resource__venue"]
+    search_fields = ["resource__name", "resource__venue__name"]
+    autocomplete_fields = ["resource"]
+
+    @admin.display(description="valid", ordering="valid_during")
+    def valid(self, rate):
+        return date_span_text(rate.valid_during)
+
+
+# --- bookings --------------------------------------------------------------------------
+
+
+@admin.register(Booking)
+class BookingAdmin(VenueTimeMixin, admin.ModelAdmin):
+    """Bookings are added, moved, confirmed and cancelled through the services, and never
+    deleted (a trigger forbids it); their change page shows the audit trail."""
+
+    form = BookingAdminForm
+    change_form_template = "admin/booking/booking/change_form.html"
+    list_display = ["reference", "resource", "customer", "local_period", "party_size", "status"]
+    list_filter = ["status", BookingStartFilter, "resource__venue", "resource__category"]
+    list_select_related = ["resource__venue", "customer"]
+    search_fields = ["reference", "customer__username", "customer__email", "resource__name"]
+    autocomplete_fields = ["resource", "customer"]
+    ordering = ["-period"]
+    # Counting every booking on each page view is the slow part with millions of rows.
+    show_full_result_count = False
+    actions = ["cancel_selected"]
+    readonly_fields = [
+        "reference",
+        "customer",
+        "local_period",
+        "local_blocked",
+        "hold_expires_at",
+        "created_at",
+        "updated_at",
+    ]
+
+    class Media:
+        css = MEDIA_CSS
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["resource", "customer", "party_size", "period", "status"]})]
+        period = "period" if obj.is_active else "local_period"
+        return [
+            (
+                None,
+                {"fields": ["reference", "status", "resource", "customer", "party_size", period]},
+            ),
+            (
+                "Kept by the database",
+                {
+                    "fields": ["local_blocked", "hold_expires_at", "created_at", "updated_at"],
+                    "description": f"Times in {obj.resource.venue.timezone}.",
+                },
+            ),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.readonly_fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def has_change_permission(self, request, obj=None):
+        # Cancelled and expired bookings are final: their page is view-only.
+        return super().has_change_permission(request, obj) and (obj is None or obj.is_active)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        """The form's validation already wrote the booking through a service."""
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["audit_trail"] = booking_audit_trail(booking=obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="period (venue time)", ordering="period")
+    def local_period(self, booking):
+        return services.period_text(booking.resource, booking.period)
+
+    @admin.display(description="blocked (period and turnaround)")
+    def local_blocked(self, booking):
+        return services.period_text(booking.resource, booking.blocked)
+
+    @admin.action(description="Cancel selected bookings", permissions=["change"])
+    def cancel_selected(self, request, queryset):
+        cancelled, refused = 0, []
+        for booking in queryset.select_related("resource__venue"):
+            try:
+                services.booking_cancel(booking=booking, actor=request.user)
+            except BookingError as error:
+                refused.append(error.message)
+            else:
+                cancelled += 1
+                self.log_change(request, booking, "Cancelled.")
+        if cancelled:
+            self.message_user(request, f"Cancelled {cancelled} booking(s).", messages.SUCCESS)
+        for message in refused:
+            self.message_user(request, message, messages.WARNING)
