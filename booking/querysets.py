@@ -31,3 +31,11 @@ class BookingQuerySet(models.QuerySet):
 
     def of_customer(self, user):
         return self.filter(customer=user)
+
+    def visible_to(self, user):
+        """Staff see every booking, customers their own, anonymous callers none."""
+        if user.is_staff:
+            return self
+        if user.is_authenticated:
+            return self.filter(customer=user)
+        return self.none()

@@ -10,6 +10,7 @@ import datetime as dt
 
 import pghistory
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from psycopg import errors as pg_errors
@@ -40,6 +41,7 @@ def booking_confirm(*, booking: Booking, actor=None) -> Booking:
     now = timezone.now()
     with _audit(actor), transaction.atomic():
         booking = _locked(booking)
+        _check_actor(booking, actor)
         expiry = booking.hold_expires_at
         expired = booking.status == BookingStatus.HELD and expiry <= now
         if expired:
@@ -59,6 +61,7 @@ def booking_cancel(*, booking: Booking, actor=None) -> Booking:
     """The booking, cancelled: it no longer blocks its resource."""
     with _audit(actor), transaction.atomic():
         booking = _locked(booking)
+        _check_actor(booking, actor)
         if not booking.is_active:
             raise _wrong_status(booking, "cancelled")
         _set_status(booking, BookingStatus.CANCELLED)
@@ -73,6 +76,7 @@ def booking_reschedule(*, booking: Booking, starts_at: dt.datetime, ends_at: dt.
     now = timezone.now()
     with _audit(actor), transaction.atomic():
         booking = _locked(booking)
+        _check_actor(booking, actor)
         if not booking.is_active:
             raise _wrong_status(booking, "moved")
         booking.resource = resource or booking.resource
@@ -251,6 +255,13 @@ def _locked(booking: Booking) -> Booking:
     return Booking.objects.select_for_update().select_related("resource__venue").get(
         pk=booking.pk
     )
+
+
+def _check_actor(booking: Booking, actor) -> None:
+    """Customers change only their own bookings; staff any; no actor = the system."""
+    if actor is None or actor.is_staff or actor.pk == booking.customer_id:
+        return
+    raise PermissionDenied("You can only change your own bookings.")
 
 
 def _set_status(booking: Booking, status: str) -> None:

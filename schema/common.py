@@ -1,22 +1,151 @@
-"""The only translation between PostgreSQL ranges and GraphQL."""
+"""The only translation between PostgreSQL ranges and GraphQL.
+
+Outputs: `{lower upper lowerInc upperInc isEmpty}`; a missing bound is unbounded, and an
+empty range is `isEmpty: true` with both bounds null — distinct from `(,)`, which has
+`isEmpty: false`. Inputs mirror outputs (bounds default to `[)`), with `isEmpty: true` for
+the empty range. Every range field has a filter with all PostgreSQL range operators
+(https://www.postgresql.org/docs/current/functions-range.html).
+"""
+
+import datetime as dt
+import decimal
+from typing import Any
 
 import strawberry
+import strawberry_django
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from psycopg.types.range import Range
+
+UTC = dt.UTC
 
 
-@strawberry.type(description="A range of integers, e.g. the party sizes a resource suits.")
-class IntRange:
-    lower: int | None
-    upper: int | None
-    lower_inc: bool
-    upper_inc: bool
-    is_empty: bool
+def _range_type(name: str, element: type, description: str):
+    annotations = {"lower": element | None, "upper": element | None, "lower_inc": bool,
+                   "upper_inc": bool, "is_empty": bool}
+    cls = type(name, (), {"__annotations__": annotations})
+    return strawberry.type(cls, description=description)
 
-    @classmethod
-    def from_range(cls, value) -> "IntRange":
-        return cls(
-            lower=value.lower,
-            upper=value.upper,
-            lower_inc=value.lower_inc,
-            upper_inc=value.upper_inc,
-            is_empty=value.isempty,
-        )
+
+DateTimeRange = _range_type("DateTimeRange", dt.datetime,
+                            "A range of instants, in UTC. Null bound = unbounded.")
+DateRange = _range_type("DateRange", dt.date, "A range of dates. Null bound = unbounded.")
+IntRange = _range_type("IntRange", int, "A range of integers, e.g. suitable party sizes.")
+DecimalRange = _range_type("DecimalRange", decimal.Decimal, "A range of decimal numbers.")
+
+
+def range_out(kind, value: Range | None):
+    """The GraphQL object for a psycopg range (instants in UTC)."""
+    if value is None:
+        return None
+    if value.isempty:
+        return kind(lower=None, upper=None, lower_inc=False, upper_inc=False, is_empty=True)
+    lower, upper = _utc(value.lower), _utc(value.upper)
+    return kind(lower=lower, upper=upper, lower_inc=value.lower_inc,
+                upper_inc=value.upper_inc, is_empty=False)
+
+
+def _utc(value):
+    return value.astimezone(UTC) if isinstance(value, dt.datetime) else value
+
+
+def _input_type(name: str, element: type, description: str):
+    annotations = {"lower": element | None, "upper": element | None, "lower_inc": bool,
+                   "upper_inc": bool, "is_empty": bool}
+    namespace = {
+        "__annotations__": annotations,
+        "lower": None, "upper": None, "lower_inc": True, "upper_inc": False, "is_empty": False,
+        "to_range": _to_range,
+    }
+    return strawberry.input(type(name, (), namespace), description=description)
+
+
+def _to_range(self) -> Range:
+    """The psycopg Range for this input; ValidationError (with a code) when it is unusable."""
+    if self.is_empty:
+        if self.lower is not None or self.upper is not None:
+            raise ValidationError("An empty range has no bounds.", code="invalid_range")
+        return Range(empty=True)
+    for bound in (self.lower, self.upper):
+        if isinstance(bound, dt.datetime) and timezone.is_naive(bound):
+            raise ValidationError("Datetimes need a UTC offset, e.g. 2026-11-24T14:00:00+01:00.",
+                                  code="naive_datetime")
+    if self.lower is not None and self.upper is not None and self.lower > self.upper:
+        raise ValidationError("The lower bound is above the upper bound.", code="invalid_range")
+    bounds = ("[" if self.lower_inc else "(") + ("]" if self.upper_inc else ")")
+    return Range(self.lower, self.upper, bounds)
+
+
+DateTimeRangeInput = _input_type(
+    "DateTimeRangeInput", dt.datetime,
+    "Instants with a UTC offset; bounds default to [lower, upper). isEmpty for the empty range.")
+DateRangeInput = _input_type("DateRangeInput", dt.date, "Dates; bounds default to [).")
+IntRangeInput = _input_type("IntRangeInput", int, "Integers; bounds default to [).")
+DecimalRangeInput = _input_type("DecimalRangeInput", decimal.Decimal,
+                                "Decimals; bounds default to [).")
+
+
+# Filter operator -> Django range lookup (PostgreSQL operator).
+RANGE_OPERATORS = {
+    "overlaps": "overlap",  # &&
+    "contains": "contains",  # @> range
+    "contained_by": "contained_by",  # <@
+    "adjacent_to": "adjacent_to",  # -|-
+    "strictly_left_of": "fully_lt",  # <<
+    "strictly_right_of": "fully_gt",  # >>
+    "not_extends_left_of": "not_lt",  # &>
+    "not_extends_right_of": "not_gt",  # &<
+}
+RANGE_PREDICATES = {"is_empty": "isempty", "lower_inf": "lower_inf", "upper_inf": "upper_inf"}
+
+
+def _range_filter(name: str, input_type, element: type):
+    namespace: dict[str, Any] = {}
+    for operator, lookup in RANGE_OPERATORS.items():
+        namespace[operator] = _filter_method(operator, lookup, input_type, lambda v: v.to_range())
+    namespace["contains_element"] = _filter_method(
+        "contains_element", "contains", element, _checked_element)
+    for predicate, lookup in RANGE_PREDICATES.items():
+        namespace[predicate] = _filter_method(predicate, lookup, bool, lambda v: v)
+    return strawberry.input(type(name, (), namespace),
+                            description="Every PostgreSQL range operator; all given must hold.")
+
+
+def _filter_method(operator: str, lookup: str, value_type, convert):
+    def method(self, value, prefix: str) -> Q:
+        return Q(**{f"{prefix}{lookup}": convert(value)})
+
+    method.__name__ = operator
+    method.__annotations__ = {"value": value_type, "prefix": str, "return": Q}
+    return strawberry_django.filter_field(method)
+
+
+def _checked_element(value):
+    if isinstance(value, dt.datetime) and timezone.is_naive(value):
+        raise ValidationError("Datetimes need a UTC offset.", code="naive_datetime")
+    return value
+
+
+DateTimeRangeFilter = _range_filter("DateTimeRangeFilter", DateTimeRangeInput, dt.datetime)
+DateRangeFilter = _range_filter("DateRangeFilter", DateRangeInput, dt.date)
+IntRangeFilter = _range_filter("IntRangeFilter", IntRangeInput, int)
+DecimalRangeFilter = _range_filter("DecimalRangeFilter", DecimalRangeInput, decimal.Decimal)
+
+
+def computed_field(*, only=(), select_related=(), prefetch_related=(),
+                   description: str | None = None):
+    """A field computed from columns already loaded, with optimizer hints.
+
+    strawberry-django runs a custom resolver through sync_to_async (one thread hop per
+    row in an async request) unless it is marked async-safe; these only read loaded
+    attributes, so they are, and the hints make the optimizer load what they read.
+    """
+
+    def wrap(resolver):
+        resolver.is_async_safe = True
+        return strawberry_django.field(
+            resolver, only=list(only), select_related=list(select_related),
+            prefetch_related=list(prefetch_related), description=description)
+
+    return wrap

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_generate_series",
     "booking",
     "search",
+    "accounts",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,57 @@
+"""Bearer API tokens. Only a SHA-256 digest is stored: a leaked table reveals no token."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+TOKEN_PREFIX = "rbk_"
+
+
+def digest(token: str) -> str:
+    # Tokens are 256 random bits, so a fast unsalted hash is enough (no dictionary to try).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'kiosk'.")
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(
+        max_length=12, editable=False, help_text="The token's first characters."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+
+def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
+    """A new token for `user`, and its secret, which is shown once and never stored."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name, key_digest=digest(secret), hint=secret[:8]
+    )
+    return token, secret
+
+
+def api_token_user(secret: str):
+    """The active user a usable token belongs to, or None."""
+    token = (
+        ApiToken.objects.usable().select_related("user").filter(key_digest=digest(secret)).first()
+    )
+    return token.user if token else None

@@ -1,0 +1,102 @@
+"""Errors the API returns: typed union members for mutations, coded `errors` for queries.
+
+Nothing else leaves the server: an unexpected exception becomes "Internal server error"
+with code `internal_error` (and is logged), never SQL, PostgreSQL text or a stack trace.
+"""
+
+import logging
+
+import strawberry
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from graphql.error import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from booking.errors import AvailabilityError, BookingConflict, BookingError
+from schema.common import DateTimeRange, range_out
+
+logger = logging.getLogger("rangebook.api")
+
+
+@strawberry.interface(description="Every error has a human message and a stable code.")
+class Error:
+    message: str
+    code: str
+
+
+@strawberry.type(description="The resource is taken (or in its turnaround) then.")
+class BookingConflictError(Error):
+    resource_id: strawberry.ID
+    period: DateTimeRange
+
+
+@strawberry.type(description="An input is unusable; `field` names it (null: the request).")
+class ValidationError(Error):
+    field: str | None
+
+
+@strawberry.type
+class NotFound(Error):
+    pass
+
+
+@strawberry.type
+class PermissionDenied(Error):
+    pass
+
+
+def error_from(exc: Exception) -> Error:
+    """The typed error for a domain exception raised by a service or selector."""
+    if isinstance(exc, BookingConflict):
+        from schema.booking.types import Resource  # noqa: PLC0415 - avoid an import cycle
+
+        return BookingConflictError(
+            message=exc.messages[0], code=exc.code,
+            resource_id=strawberry.relay.to_base64(Resource, exc.resource.pk),
+            period=range_out(DateTimeRange, exc.period))
+    if isinstance(exc, DjangoPermissionDenied):
+        return PermissionDenied(message=str(exc) or "Not allowed.", code="permission_denied")
+    if isinstance(exc, DjangoValidationError):
+        return ValidationError(message=" ".join(exc.messages), code=exc.code or "invalid",
+                               field=getattr(exc, "field", None))
+    raise exc
+
+
+class ApiErrors(MaskErrors):
+    """Give expected errors a code (`extensions.code`); mask everything else."""
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._coded(error) for error in errors]
+
+    def _coded(self, error: GraphQLError) -> GraphQLError:
+        original = error.original_error
+        if original is None:
+            # The document itself: syntax, unknown fields, depth/alias/token limits.
+            code = (error.extensions or {}).get("code", "invalid_query")
+            return self._copy(error, error.message, {"code": code})
+        if isinstance(original, GraphQLError):
+            return self._copy(error, original.message, original.extensions or {})
+        if isinstance(original, (AvailabilityError, BookingError, DjangoValidationError)):
+            extensions = {"code": original.code or "invalid"}
+            if getattr(original, "field", None):
+                extensions["field"] = original.field
+            return self._copy(error, " ".join(original.messages), extensions)
+        if isinstance(original, DjangoPermissionDenied):
+            return self._copy(error, str(original) or "Not allowed.",
+                              {"code": "permission_denied"})
+        if isinstance(original, ValueError) and str(original).startswith("Argument '"):
+            # strawberry-django's page-size limit ("Argument 'first' cannot be higher ...").
+            return self._copy(error, str(original), {"code": "page_too_large"})
+        logger.error("Unexpected error in %s", error.path, exc_info=original)
+        return self._copy(error, "Internal server error.", {"code": "internal_error"})
+
+    @staticmethod
+    def _copy(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
+        return GraphQLError(message=message, nodes=error.nodes, source=error.source,
+                            positions=error.positions, path=error.path, original_error=None,
+                            extensions=extensions)
+
+
+def api_error(message: str, code: str, **extensions) -> GraphQLError:
+    """An error for a query's `errors` list with a machine-readable code."""
+    return GraphQLError(message, extensions={"code": code, **extensions})
