@@ -313,11 +313,11 @@ class BookingAdmin(VenueTimeMixin, admin.ModelAdmin):
 
     @admin.display(description="period (venue time)", ordering="period")
     def local_period(self, booking):
-        return services.period_text(booking.resource, booking.period)
+        return local_period_text(booking.period, booking.resource.venue.zone)
 
     @admin.display(description="blocked (period and turnaround)")
     def local_blocked(self, booking):
-        return services.period_text(booking.resource, booking.blocked)
+        return local_period_text(booking.blocked, booking.resource.venue.zone)
 
     @admin.action(description="Cancel selected bookings", permissions=["change"])
     def cancel_selected(self, request, queryset):

@@ -9,8 +9,8 @@ import dataclasses
 
 from django.contrib.auth import get_user_model
 
+from booking.localtime import local_instant_text, local_period_text
 from booking.models import Booking
-from booking.services import local_text, period_text
 
 RAW_SQL_ACTOR = "database/raw SQL"
 TRACKED = ("status", "period", "resource", "party_size")
@@ -44,7 +44,7 @@ def booking_audit_trail(*, booking: Booking) -> list[AuditEntry]:
         metadata = _metadata(event)
         entries.append(
             AuditEntry(
-                when=local_text(event.resource, event.pgh_created_at),
+                when=local_instant_text(event.pgh_created_at, event.resource.venue.zone),
                 event=event.pgh_label,
                 actor=_actor(event, metadata, users),
                 via=metadata.get("url") or "",
@@ -83,7 +83,7 @@ def _changes(previous, event) -> list[str]:
 
 def _text(event, name: str) -> str:
     if name == "period":
-        return period_text(event.resource, event.period)
+        return local_period_text(event.period, event.resource.venue.zone)
     if name == "resource":
         return str(event.resource)
     return str(getattr(event, name))

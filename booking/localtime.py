@@ -29,6 +29,11 @@ def to_local(instant: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:
     return instant.astimezone(zone).replace(tzinfo=None)
 
 
+def local_instant_text(instant: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
+    """`Tue 24 Nov 2026 14:00 CET`."""
+    return instant.astimezone(zone).strftime("%a %d %b %Y %H:%M %Z")
+
+
 def local_period_text(period, zone: zoneinfo.ZoneInfo) -> str:
     """`Tue 24 Nov 2026 14:00–16:00 CET`, or `from Tue 24 Nov 2026 14:00 CET` when open-ended."""
     start = period.lower.astimezone(zone)

@@ -41,8 +41,13 @@ class OccupancyRow:
         return self.booked / self.open if self.open else None
 
 
-def resource_free_periods(*, resource_ids: Iterable[int], window, now: dt.datetime | None = None,
-                          ignore_booking_id: int | None = None) -> dict[int, list[Period]]:
+def resource_free_periods(
+    *,
+    resource_ids: Iterable[int],
+    window,
+    now: dt.datetime | None = None,
+    ignore_booking_id: int | None = None,
+) -> dict[int, list[Period]]:
     """Free periods per active resource within `window`."""
     window = _window(window)
     rows = _fetch(
@@ -52,10 +57,17 @@ def resource_free_periods(*, resource_ids: Iterable[int], window, now: dt.dateti
     return {resource_id: _periods(free) for resource_id, free in rows}
 
 
-def resource_slots(*, resource_ids: Iterable[int], window, duration: dt.timedelta,
-                   step: dt.timedelta | None = None, anchor: str = "midnight",
-                   party_size: int | None = None, now: dt.datetime | None = None,
-                   ignore_booking_id: int | None = None) -> dict[int, list[dt.datetime]]:
+def resource_slots(
+    *,
+    resource_ids: Iterable[int],
+    window,
+    duration: dt.timedelta,
+    step: dt.timedelta | None = None,
+    anchor: str = "midnight",
+    party_size: int | None = None,
+    now: dt.datetime | None = None,
+    ignore_booking_id: int | None = None,
+) -> dict[int, list[dt.datetime]]:
     """Bookable slot starts per active resource; each slot is [start, start + duration)."""
     resource_ids = list(resource_ids)
     window = _window(window)
@@ -63,23 +75,37 @@ def resource_slots(*, resource_ids: Iterable[int], window, duration: dt.timedelt
     if step is not None:
         _check_positive(step, "invalid_step", "step")
     if anchor not in ANCHORS:
-        raise AvailabilityError(f"anchor must be one of {', '.join(ANCHORS)}.",
-                                code="invalid_anchor", field="anchor")
+        raise AvailabilityError(
+            f"anchor must be one of {', '.join(ANCHORS)}.", code="invalid_anchor", field="anchor"
+        )
     rows = _fetch(
         _PER_ACTIVE_RESOURCE.format(
             agg="array_agg(slot.slot_start ORDER BY slot.slot_start)"
-                " FILTER (WHERE slot.slot_start IS NOT NULL)",
+            " FILTER (WHERE slot.slot_start IS NOT NULL)",
             slots="booking_slots(%s, %s, %s, %s, %s, %s, %s, %s)",
         ),
-        [resource_ids, window, _now(now), duration, step, anchor, party_size, ignore_booking_id,
-         resource_ids],
+        [
+            resource_ids,
+            window,
+            _now(now),
+            duration,
+            step,
+            anchor,
+            party_size,
+            ignore_booking_id,
+            resource_ids,
+        ],
     )
     return {resource_id: starts or [] for resource_id, starts in rows}
 
 
-def resource_list_free(*, period, party_size: int | None = None,
-                       queryset: models.QuerySet | None = None,
-                       now: dt.datetime | None = None) -> models.QuerySet:
+def resource_list_free(
+    *,
+    period,
+    party_size: int | None = None,
+    queryset: models.QuerySet | None = None,
+    now: dt.datetime | None = None,
+) -> models.QuerySet:
     """The resources of `queryset` that can be booked for exactly `period` (a filter)."""
     period = _window(period, field="period")
     queryset = Resource.objects.all() if queryset is None else queryset
@@ -91,16 +117,21 @@ def resource_list_free(*, period, party_size: int | None = None,
     return queryset.filter(pk__in=free_ids)
 
 
-def resource_first_free_slot(*, resource_ids: Iterable[int], after: dt.datetime,
-                             duration: dt.timedelta,
-                             lookahead: dt.timedelta = dt.timedelta(days=14),
-                             party_size: int | None = None,
-                             now: dt.datetime | None = None) -> dict[int, dt.datetime | None]:
+def resource_first_free_slot(
+    *,
+    resource_ids: Iterable[int],
+    after: dt.datetime,
+    duration: dt.timedelta,
+    lookahead: dt.timedelta = dt.timedelta(days=14),
+    party_size: int | None = None,
+    now: dt.datetime | None = None,
+) -> dict[int, dt.datetime | None]:
     """Per active resource, the earliest slot (midnight grid) in [after, after + lookahead)."""
     resource_ids = list(resource_ids)
     _check_positive(lookahead, "invalid_window", "lookahead")
-    window = _window((after, after + lookahead) if isinstance(after, dt.datetime) else None,
-                     field="after")
+    window = _window(
+        (after, after + lookahead) if isinstance(after, dt.datetime) else None, field="after"
+    )
     _check_positive(duration, "invalid_duration", "duration")
     rows = _fetch(
         _PER_ACTIVE_RESOURCE.format(
@@ -112,13 +143,15 @@ def resource_first_free_slot(*, resource_ids: Iterable[int], after: dt.datetime,
     return dict(rows)
 
 
-def resource_occupancy(*, resource_ids: Iterable[int], window, bucket: str = "day",
-                       now: dt.datetime | None = None) -> list[OccupancyRow]:
+def resource_occupancy(
+    *, resource_ids: Iterable[int], window, bucket: str = "day", now: dt.datetime | None = None
+) -> list[OccupancyRow]:
     """Open and booked time per active resource per local day or ISO week of `window`."""
     window = _window(window, limit=MAX_REPORT_WINDOW)
     if bucket not in BUCKET_DAYS:
-        raise AvailabilityError("bucket must be 'day' or 'week'.", code="invalid_bucket",
-                                field="bucket")
+        raise AvailabilityError(
+            "bucket must be 'day' or 'week'.", code="invalid_bucket", field="bucket"
+        )
     starts_sql, starts_params = _bucket_starts(window, bucket).query.sql_with_params()
     rows = _fetch(
         f"SELECT * FROM booking_occupancy(%s, %s, %s, ARRAY({starts_sql}), %s)",
@@ -135,8 +168,9 @@ def validate_timezone_name(name: str) -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        raise AvailabilityError(f"{name!r} is not an IANA time zone name.",
-                                code="unknown_timezone", field="timeZone") from None
+        raise AvailabilityError(
+            f"{name!r} is not an IANA time zone name.", code="unknown_timezone", field="timeZone"
+        ) from None
 
 
 # --- internals ---------------------------------------------------------------------
@@ -148,31 +182,37 @@ def _window(value, *, field: str = "window", limit: dt.timedelta = MAX_WINDOW):
     else:
         lower, upper = value or (None, None)
     if getattr(value, "isempty", False) or lower is None or upper is None:
-        raise AvailabilityError(f"The {field} must have a start and an end.",
-                                code="invalid_window", field=field)
+        raise AvailabilityError(
+            f"The {field} must have a start and an end.", code="invalid_window", field=field
+        )
     for instant in (lower, upper):
         if not isinstance(instant, dt.datetime) or timezone.is_naive(instant):
-            raise AvailabilityError(f"The {field} needs datetimes with a time zone offset.",
-                                    code="naive_datetime", field=field)
+            raise AvailabilityError(
+                f"The {field} needs datetimes with a time zone offset.",
+                code="naive_datetime",
+                field=field,
+            )
     if upper <= lower:
-        raise AvailabilityError(f"The {field} must end after it starts.",
-                                code="invalid_window", field=field)
+        raise AvailabilityError(
+            f"The {field} must end after it starts.", code="invalid_window", field=field
+        )
     if upper - lower > limit:
-        raise AvailabilityError(f"The {field} may be at most {limit.days} days long.",
-                                code="window_too_long", field=field)
+        raise AvailabilityError(
+            f"The {field} may be at most {limit.days} days long.",
+            code="window_too_long",
+            field=field,
+        )
     return DateTimeTZRange(lower, upper, "[)")
 
 
 def _check_positive(value, code: str, field: str) -> None:
     if not isinstance(value, dt.timedelta) or value <= dt.timedelta(0):
-        raise AvailabilityError(f"The {field} must be a positive duration.", code=code,
-                                field=field)
+        raise AvailabilityError(f"The {field} must be a positive duration.", code=code, field=field)
 
 
 def _now(now: dt.datetime | None) -> dt.datetime:
     if now is not None and timezone.is_naive(now):
-        raise AvailabilityError("now needs a time zone offset.", code="naive_datetime",
-                                field="now")
+        raise AvailabilityError("now needs a time zone offset.", code="naive_datetime", field="now")
     return now or timezone.now()
 
 
@@ -204,5 +244,6 @@ def _bucket_starts(window: DateTimeTZRange, bucket: str) -> models.QuerySet:
     last = (window.upper + ZONE_SPREAD).date()
     if bucket == "week":
         first -= dt.timedelta(days=first.weekday())  # the Monday of its ISO week
-    return generate_series(start=first, stop=last, step=f"{BUCKET_DAYS[bucket]} days",
-                           output_field=models.DateField)
+    return generate_series(
+        start=first, stop=last, step=f"{BUCKET_DAYS[bucket]} days", output_field=models.DateField
+    )

@@ -17,23 +17,50 @@ from psycopg import errors as pg_errors
 from psycopg.types.range import Range
 
 from booking.errors import BookingConflict, BookingError, HoldExpired
+from booking.localtime import local_instant_text, local_period_text
 from booking.models import Booking, BookingStatus, Resource
 
 
-def booking_hold(*, resource: Resource, customer, party_size: int, starts_at: dt.datetime,
-                 ends_at: dt.datetime, actor=None) -> Booking:
+def booking_hold(
+    *,
+    resource: Resource,
+    customer,
+    party_size: int,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    actor=None,
+) -> Booking:
     """A held booking that blocks the slot until confirmed or until its hold expires."""
-    return _booking_create(resource=resource, customer=customer, party_size=party_size,
-                           starts_at=starts_at, ends_at=ends_at, actor=actor or customer,
-                           status=BookingStatus.HELD)
+    return _booking_create(
+        resource=resource,
+        customer=customer,
+        party_size=party_size,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        actor=actor or customer,
+        status=BookingStatus.HELD,
+    )
 
 
-def booking_book(*, resource: Resource, customer, party_size: int, starts_at: dt.datetime,
-                 ends_at: dt.datetime, actor=None) -> Booking:
+def booking_book(
+    *,
+    resource: Resource,
+    customer,
+    party_size: int,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    actor=None,
+) -> Booking:
     """A booking confirmed at once."""
-    return _booking_create(resource=resource, customer=customer, party_size=party_size,
-                           starts_at=starts_at, ends_at=ends_at, actor=actor or customer,
-                           status=BookingStatus.CONFIRMED)
+    return _booking_create(
+        resource=resource,
+        customer=customer,
+        party_size=party_size,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        actor=actor or customer,
+        status=BookingStatus.CONFIRMED,
+    )
 
 
 def booking_confirm(*, booking: Booking, actor=None) -> Booking:
@@ -52,8 +79,10 @@ def booking_confirm(*, booking: Booking, actor=None) -> Booking:
             _set_status(booking, BookingStatus.CONFIRMED)
     if expired:
         # Raised after the commit: the booking stays marked expired.
-        raise HoldExpired(f"The hold on booking {booking.reference} expired at "
-                          f"{local_text(booking.resource, expiry)}.")
+        raise HoldExpired(
+            f"The hold on booking {booking.reference} expired at "
+            f"{local_instant_text(expiry, booking.resource.venue.zone)}."
+        )
     return booking
 
 
@@ -68,9 +97,15 @@ def booking_cancel(*, booking: Booking, actor=None) -> Booking:
     return booking
 
 
-def booking_reschedule(*, booking: Booking, starts_at: dt.datetime, ends_at: dt.datetime,
-                       resource: Resource | None = None, party_size: int | None = None,
-                       actor=None) -> Booking:
+def booking_reschedule(
+    *,
+    booking: Booking,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    resource: Resource | None = None,
+    party_size: int | None = None,
+    actor=None,
+) -> Booking:
     """The booking moved to a new period (and optionally resource or party size),
     under the same rules and constraint as a new booking."""
     now = timezone.now()
@@ -126,8 +161,12 @@ def _booking_create(*, resource, customer, party_size, starts_at, ends_at, actor
     period = _period(starts_at, ends_at)
     expiry = now + dt.timedelta(minutes=settings.RANGEBOOK_HOLD_MINUTES)
     booking = Booking(
-        resource=resource, customer=customer, party_size=party_size, period=period,
-        status=status, hold_expires_at=expiry if status == BookingStatus.HELD else None,
+        resource=resource,
+        customer=customer,
+        party_size=party_size,
+        period=period,
+        status=status,
+        hold_expires_at=expiry if status == BookingStatus.HELD else None,
     )
     with _audit(actor), transaction.atomic():
         _lock_resources(resource)
@@ -140,11 +179,15 @@ def _booking_create(*, resource, customer, party_size, starts_at, ends_at, actor
 def _period(starts_at: dt.datetime, ends_at: dt.datetime) -> Range:
     for value in (starts_at, ends_at):
         if not isinstance(value, dt.datetime) or timezone.is_naive(value):
-            raise BookingError("Start and end must be datetimes with a time zone offset.",
-                               code="naive_datetime", field="period")
+            raise BookingError(
+                "Start and end must be datetimes with a time zone offset.",
+                code="naive_datetime",
+                field="period",
+            )
     if ends_at <= starts_at:
-        raise BookingError("The end must be after the start.", code="invalid_period",
-                           field="period")
+        raise BookingError(
+            "The end must be after the start.", code="invalid_period", field="period"
+        )
     return Range(starts_at, ends_at, "[)")
 
 
@@ -152,28 +195,42 @@ def _check_rules(resource: Resource, party_size: int, period: Range, *, now: dt.
     """Raise a BookingError for the first rule of the resource the request breaks."""
     length = period.upper - period.lower
     if not resource.is_active:
-        raise BookingError(f"{resource.name} cannot be booked at the moment.",
-                           code="resource_inactive", field="resource")
+        raise BookingError(
+            f"{resource.name} cannot be booked at the moment.",
+            code="resource_inactive",
+            field="resource",
+        )
     if party_size is None or party_size < 1 or party_size not in _capacity(resource):
         raise BookingError(
-            f"{resource.name} suits parties of {_capacity_text(resource)}; "
-            f"asked for {party_size}.", code="party_size_out_of_capacity", field="party_size")
+            f"{resource.name} suits parties of {_capacity_text(resource)}; asked for {party_size}.",
+            code="party_size_out_of_capacity",
+            field="party_size",
+        )
     if length < resource.min_length:
-        raise BookingError(f"Bookings of {resource.name} last at least "
-                           f"{_duration_text(resource.min_length)}.",
-                           code="too_short", field="period")
+        raise BookingError(
+            f"Bookings of {resource.name} last at least {_duration_text(resource.min_length)}.",
+            code="too_short",
+            field="period",
+        )
     if length > resource.max_length:
-        raise BookingError(f"Bookings of {resource.name} last at most "
-                           f"{_duration_text(resource.max_length)}.",
-                           code="too_long", field="period")
+        raise BookingError(
+            f"Bookings of {resource.name} last at most {_duration_text(resource.max_length)}.",
+            code="too_long",
+            field="period",
+        )
     if period.lower < now + resource.min_notice:
-        raise BookingError(f"{resource.name} must be booked at least "
-                           f"{_duration_text(resource.min_notice)} ahead and not in the past.",
-                           code="too_late", field="period")
+        raise BookingError(
+            f"{resource.name} must be booked at least "
+            f"{_duration_text(resource.min_notice)} ahead and not in the past.",
+            code="too_late",
+            field="period",
+        )
     if period.upper > now + resource.horizon:
-        raise BookingError(f"{resource.name} can be booked at most "
-                           f"{_duration_text(resource.horizon)} ahead.",
-                           code="beyond_horizon", field="period")
+        raise BookingError(
+            f"{resource.name} can be booked at most {_duration_text(resource.horizon)} ahead.",
+            code="beyond_horizon",
+            field="period",
+        )
     _check_open(resource, period)
 
 
@@ -187,11 +244,18 @@ def _check_open(resource: Resource, period: Range) -> None:
         )
         within_hours, closed = cursor.fetchone()
     if closed:
-        raise BookingError(f"{resource.name} is closed during {period_text(resource, period)}.",
-                           code="closed", field="period")
+        raise BookingError(
+            f"{resource.name} is closed during {local_period_text(period, resource.venue.zone)}.",
+            code="closed",
+            field="period",
+        )
     if not within_hours:
-        raise BookingError(f"{period_text(resource, period)} is outside the opening hours "
-                           f"of {resource.name}.", code="outside_opening_hours", field="period")
+        raise BookingError(
+            f"{local_period_text(period, resource.venue.zone)} is outside the opening hours "
+            f"of {resource.name}.",
+            code="outside_opening_hours",
+            field="period",
+        )
 
 
 def _lock_resources(*resources: Resource) -> None:
@@ -241,20 +305,20 @@ def _domain_error(exc: IntegrityError, booking: Booking) -> Exception:
     if isinstance(cause, pg_errors.ExclusionViolation):
         # Never pass on cause.diag.message_detail: it names the other booking's row.
         return BookingConflict(
-            resource=booking.resource, period=booking.period,
+            resource=booking.resource,
+            period=booking.period,
             message=f"{booking.resource.name} is not free during "
-                    f"{period_text(booking.resource, booking.period)}.",
+            f"{local_period_text(booking.period, booking.resource.venue.zone)}.",
         )
     if getattr(getattr(cause, "diag", None), "constraint_name", None) == "booking_status_flow":
-        return BookingError(f"Booking {booking.reference} cannot change that way now.",
-                            code="invalid_status")
+        return BookingError(
+            f"Booking {booking.reference} cannot change that way now.", code="invalid_status"
+        )
     return exc
 
 
 def _locked(booking: Booking) -> Booking:
-    return Booking.objects.select_for_update().select_related("resource__venue").get(
-        pk=booking.pk
-    )
+    return Booking.objects.select_for_update().select_related("resource__venue").get(pk=booking.pk)
 
 
 def _check_actor(booking: Booking, actor) -> None:
@@ -271,8 +335,11 @@ def _set_status(booking: Booking, status: str) -> None:
 
 
 def _wrong_status(booking: Booking, verb: str) -> BookingError:
-    return BookingError(f"Booking {booking.reference} is {booking.status} and cannot be {verb}.",
-                        code="invalid_status", field="status")
+    return BookingError(
+        f"Booking {booking.reference} is {booking.status} and cannot be {verb}.",
+        code="invalid_status",
+        field="status",
+    )
 
 
 @contextlib.contextmanager
@@ -304,15 +371,3 @@ def _duration_text(value: dt.timedelta) -> str:
     if minutes % 60 == 0 and minutes:
         return f"{minutes // 60} h"
     return f"{minutes} min"
-
-
-def local_text(resource: Resource, value: dt.datetime) -> str:
-    return value.astimezone(resource.venue.zone).strftime("%a %d %b %Y %H:%M %Z")
-
-
-def period_text(resource: Resource, period: Range) -> str:
-    """`Tue 24 Nov 2026 14:00–16:00 CET` in the venue's time zone."""
-    zone = resource.venue.zone
-    start, end = period.lower.astimezone(zone), period.upper.astimezone(zone)
-    end_fmt = "%H:%M %Z" if start.date() == end.date() else "%a %d %b %Y %H:%M %Z"
-    return f"{start.strftime('%a %d %b %Y %H:%M')}–{end.strftime(end_fmt)}"
