@@ -1,4 +1,8 @@
-"""ASGI entry point: `uvicorn config.asgi:application`."""
+"""ASGI entry point: `uvicorn config.asgi:application`.
+
+HTTP goes to Django (GraphQL over HTTP, GraphiQL, the admin); websockets at /graphql go
+to strawberry's graphql-transport-ws handler on the same schema (schema/websocket.py).
+"""
 
 import os
 
@@ -6,8 +10,38 @@ from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
+django_application = get_asgi_application()  # sets Django up before the imports below
+
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+
+from schema import schema  # noqa: E402
+from schema.listener import stop_listener  # noqa: E402
+from schema.websocket import websocket_application  # noqa: E402
 
 # Serves the admin's CSS and JS from the app directories; a production deployment
 # would put a web server or CDN in front instead.
-application = ASGIStaticFilesHandler(get_asgi_application())
+http_application = ASGIStaticFilesHandler(django_application)
+graphql_websocket = websocket_application(schema)
+
+
+async def application(scope, receive, send):
+    if scope["type"] == "websocket":
+        if scope["path"] == "/graphql":
+            return await graphql_websocket(scope, receive, send)
+        await receive()  # websocket.connect
+        return await send({"type": "websocket.close"})  # handshake refused (403)
+    if scope["type"] == "lifespan":
+        return await _lifespan(receive, send)
+    return await http_application(scope, receive, send)
+
+
+async def _lifespan(receive, send):
+    # Nothing to start (the LISTEN connection opens with the first subscription);
+    # at shutdown, close it.
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await stop_listener()
+            return await send({"type": "lifespan.shutdown.complete"})

@@ -14,6 +14,7 @@ from schema.booking.availability import Query as AvailabilityQuery
 from schema.booking.mutations import Mutation as BookingMutation
 from schema.booking.queries import MAX_PAGE
 from schema.booking.queries import Query as BookingQuery
+from schema.booking.subscriptions import Subscription as BookingSubscription
 from schema.errors import ApiErrors
 
 MAX_DEPTH = 10
@@ -22,6 +23,7 @@ MAX_TOKENS = 2000
 
 Query = merge_types("Query", (BookingQuery, AvailabilityQuery))
 Mutation = merge_types("Mutation", (BookingMutation,))
+Subscription = merge_types("Subscription", (BookingSubscription,))
 
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
@@ -33,6 +35,7 @@ class Schema(strawberry.Schema):
 schema = Schema(
     query=Query,
     mutation=Mutation,
+    subscription=Subscription,
     config=StrawberryConfig(relay_max_results=MAX_PAGE),
     extensions=[
         DjangoOptimizerExtension,
