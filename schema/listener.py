@@ -32,6 +32,7 @@ from booking.models import BookingEvent
 logger = logging.getLogger("rangebook.listener")
 
 CHANNEL = "rangebook_booking"
+APPLICATION_NAME = "rangebook-listener"  # in pg_stat_activity
 QUEUE_SIZE = 256
 READY_TIMEOUT = 10.0  # seconds a new subscriber waits for the LISTEN connection
 BACKOFF_FIRST, BACKOFF_MAX = 0.1, 5.0  # seconds between reconnection attempts
@@ -138,8 +139,8 @@ class FeedUnavailable(Exception):
 class Listener:
     """The process's LISTEN connection, started on the first subscription."""
 
-    def __init__(self, *, queue_size: int = QUEUE_SIZE) -> None:
-        self.queue_size = queue_size
+    def __init__(self, *, queue_size: int | None = None) -> None:
+        self.queue_size = queue_size or QUEUE_SIZE
         self._subscriptions: set[Subscription] = set()
         self._ready = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -206,6 +207,7 @@ async def _connect() -> psycopg.AsyncConnection:
     # Django's parameters minus its sync cursor class and adapters: plain psycopg types.
     params = {key: value for key, value in connection.get_connection_params().items()
               if key not in ("cursor_factory", "context")}
+    params.setdefault("application_name", APPLICATION_NAME)
     return await psycopg.AsyncConnection.connect(**params, autocommit=True)
 
 

@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator, Callable, Iterable
 import strawberry
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
+from graphql import GraphQLError
 from psycopg.types.range import Range
 from strawberry import relay
 
@@ -108,7 +109,7 @@ async def _changes(ids: list[int], after: int | None) -> AsyncGenerator[Change, 
                         yield change
                         last = change.cursor
         except FeedUnavailable:
-            raise api_error("Live updates are unavailable; subscribe again later.",
+            raise _stream_error("Live updates are unavailable; subscribe again later.",
                             "feed_unavailable") from None
         # The live feed lost changes (this subscriber lagged, or the LISTEN connection
         # dropped): catch up from the audit trail and join the feed again.
@@ -127,10 +128,23 @@ async def _replay(ids: list[int], after: int) -> AsyncGenerator[Change, None]:
 
 
 def _backlog(ids: list[int], after: int, *, check_lag: bool) -> list[Change]:
-    if check_lag and latest_cursor() - after > MAX_LAG:
-        raise api_error("This cursor is too old to resume from; reload and subscribe "
-                        "without `after`.", "cursor_too_old", field="after")
+    if check_lag:
+        _check_cursor(after, latest_cursor())
     return read_changes(resource_ids=ids, after=after, limit=REPLAY_PAGE)
+
+
+def _check_cursor(after: int, latest: int) -> None:
+    if after > latest:
+        raise _stream_error("No change has this cursor yet.", "invalid_cursor", field="after")
+    if latest - after > MAX_LAG:
+        raise _stream_error("This cursor is too old to resume from; reload and subscribe "
+                            "without `after`.", "cursor_too_old", field="after")
+
+
+def _stream_error(message: str, code: str, **extensions) -> GraphQLError:
+    # Raised inside the stream, strawberry passes a GraphQLError on as it is, and
+    # ApiErrors would keep only its code; wrapped, it keeps every extension (`field`).
+    return GraphQLError(message, original_error=api_error(message, code, **extensions))
 
 
 def _database(func: Callable) -> Callable:
