@@ -14,6 +14,7 @@ inside the SQL functions (auto_explain), which plain EXPLAIN does not show.
 
 import argparse
 import datetime as dt
+import gc
 import os
 import random
 import statistics
@@ -62,14 +63,17 @@ def slots_draw(rng, ids, now):
 
 def slots_sql(inputs, now):
     ids, start = inputs
-    return selectors.resource_slots(resource_ids=ids, window=(start, start + 7 * DAY),
-                                    duration=HOUR, now=now)
+    return selectors.resource_slots(
+        resource_ids=ids, window=(start, start + 7 * DAY), duration=HOUR, now=now
+    )
 
 
 def slots_naive(inputs, now):
     ids, start = inputs
-    return {rid: reference.slots(res, (start, start + 7 * DAY), now, HOUR)
-            for rid, res in _active(reference.load(ids)).items()}
+    return {
+        rid: reference.slots(res, (start, start + 7 * DAY), now, HOUR)
+        for rid, res in _active(reference.load(ids)).items()
+    }
 
 
 def free_draw(rng, ids, now):
@@ -78,14 +82,17 @@ def free_draw(rng, ids, now):
 
 def free_sql(inputs, now):
     ids, start = inputs
-    return selectors.resource_free_periods(resource_ids=ids, window=(start, start + 90 * DAY),
-                                           now=now)
+    return selectors.resource_free_periods(
+        resource_ids=ids, window=(start, start + 90 * DAY), now=now
+    )
 
 
 def free_naive(inputs, now):
     ids, start = inputs
-    return {rid: reference.free_periods(res, (start, start + 90 * DAY), now)
-            for rid, res in _active(reference.load(ids)).items()}
+    return {
+        rid: reference.free_periods(res, (start, start + 90 * DAY), now)
+        for rid, res in _active(reference.load(ids)).items()
+    }
 
 
 def list_free_draw(rng, ids, now):
@@ -99,8 +106,11 @@ def list_free_sql(start, now):
 
 def list_free_naive(start, now):
     ids = list(Resource.objects.values_list("id", flat=True))
-    return sorted(rid for rid, res in reference.load(ids).items()
-                  if reference.free_during(res, (start, start + 2 * HOUR), now))
+    return sorted(
+        rid
+        for rid, res in reference.load(ids).items()
+        if reference.free_during(res, (start, start + 2 * HOUR), now)
+    )
 
 
 def occupancy_draw(rng, ids, now):
@@ -110,8 +120,7 @@ def occupancy_draw(rng, ids, now):
 
 def occupancy_sql(inputs, now):
     ids, start = inputs
-    rows = selectors.resource_occupancy(resource_ids=ids, window=(start, start + 30 * DAY),
-                                        now=now)
+    rows = selectors.resource_occupancy(resource_ids=ids, window=(start, start + 30 * DAY), now=now)
     return sorted((r.resource_id, r.bucket_start, r.open, r.booked) for r in rows)
 
 
@@ -127,10 +136,19 @@ def occupancy_naive(inputs, now):
 CASES = [
     Case("`resource_slots`, 100 resources × 7 days, 1 h", slots_draw, slots_sql, slots_naive),
     Case("`resource_free_periods`, 1 resource × 90 days", free_draw, free_sql, free_naive),
-    Case("`resource_list_free`, all resources, 2 h", list_free_draw, list_free_sql,
-         list_free_naive, max_naive_runs=2),
-    Case("`resource_occupancy` by day, 100 resources × 30 days", occupancy_draw,
-         occupancy_sql, occupancy_naive),
+    Case(
+        "`resource_list_free`, all resources, 2 h",
+        list_free_draw,
+        list_free_sql,
+        list_free_naive,
+        max_naive_runs=2,
+    ),
+    Case(
+        "`resource_occupancy` by day, 100 resources × 30 days",
+        occupancy_draw,
+        occupancy_sql,
+        occupancy_naive,
+    ),
 ]
 
 
@@ -164,6 +182,7 @@ def measure(case: Case, *, rng, ids, now, runs: int, warmups: int, naive_runs: i
     for value in timed:
         result.direct.append(_direct(case, value, now))
     for value in timed[: min(naive_runs, case.max_naive_runs)]:
+        gc.collect()  # not the garbage of the previous run (1M bookings for all resources)
         with CaptureQueriesContext(connection) as captured:
             seconds, answer = _timed(case.naive, value, now)
         result.naive.append(seconds)
@@ -221,15 +240,32 @@ def table(results: list[Result]) -> str:
     for r in results:
         sql_median = statistics.median(r.sql)
         naive = (
-            [ms(statistics.median(r.naive)), ms(p95(r.naive)), str(len(r.naive)),
-             _counts(r.naive_statements), ratio(statistics.median(r.naive) / sql_median),
-             f"{r.agree}/{len(r.naive)}"]
-            if r.naive else ["–"] * 6
+            [
+                ms(statistics.median(r.naive)),
+                ms(p95(r.naive)),
+                str(len(r.naive)),
+                _counts(r.naive_statements),
+                ratio(statistics.median(r.naive) / sql_median),
+                f"{r.agree}/{len(r.naive)}",
+            ]
+            if r.naive
+            else ["–"] * 6
         )
-        lines.append("| " + " | ".join([
-            r.case.label, ms(sql_median), ms(p95(r.sql)), ms(statistics.median(r.direct)),
-            str(len(r.sql)), _counts(r.sql_statements), *naive,
-        ]) + " |")
+        lines.append(
+            "| "
+            + " | ".join(
+                [
+                    r.case.label,
+                    ms(sql_median),
+                    ms(p95(r.sql)),
+                    ms(statistics.median(r.direct)),
+                    str(len(r.sql)),
+                    _counts(r.sql_statements),
+                    *naive,
+                ]
+            )
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -261,8 +297,9 @@ def nested_plans(sql: str) -> list[str]:
                 " SET auto_explain.log_nested_statements = on; SET client_min_messages = log"
             )
             cursor.execute(sql)
-            cursor.execute("SET client_min_messages = notice;"
-                           " SET auto_explain.log_min_duration = -1")
+            cursor.execute(
+                "SET client_min_messages = notice; SET auto_explain.log_min_duration = -1"
+            )
     except Exception as exc:  # not a superuser, or no auto_explain on that server
         return [f"(no nested plans: {exc})"]
     finally:
@@ -275,8 +312,12 @@ def main(argv=None) -> None:
     parser.add_argument("--database-name", help="database on the configured server")
     parser.add_argument("--runs", type=int, default=20, help="timed runs per case (20)")
     parser.add_argument("--warmups", type=int, default=3, help="warm-up runs per case (3)")
-    parser.add_argument("--naive-runs", type=int, default=5,
-                        help="naive runs per case (5; at most 2 over all resources; 0: none)")
+    parser.add_argument(
+        "--naive-runs",
+        type=int,
+        default=5,
+        help="naive runs per case (5; at most 2 over all resources; 0: none)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--explain", action="store_true")
     args = parser.parse_args(argv)
@@ -289,14 +330,25 @@ def main(argv=None) -> None:
     results = []
     for case in CASES:
         print(f"measuring {case.label} ...", file=sys.stderr)
-        results.append(measure(case, rng=rng, ids=ids, now=now, runs=args.runs,
-                               warmups=args.warmups, naive_runs=args.naive_runs))
+        results.append(
+            measure(
+                case,
+                rng=rng,
+                ids=ids,
+                now=now,
+                runs=args.runs,
+                warmups=args.warmups,
+                naive_runs=args.naive_runs,
+            )
+        )
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
-    print(f"{len(ids):,} resources, {Booking.objects.count():,} bookings, "
-          f"PostgreSQL {version}, database {connection.settings_dict['NAME']}, "
-          f"now {now:%Y-%m-%d %H:%M} UTC, seed {args.seed}\n")
+    print(
+        f"{len(ids):,} resources, {Booking.objects.count():,} bookings, "
+        f"PostgreSQL {version}, database {connection.settings_dict['NAME']}, "
+        f"now {now:%Y-%m-%d %H:%M} UTC, seed {args.seed}\n"
+    )
     print(table(results))
     if args.explain:
         for result in results:

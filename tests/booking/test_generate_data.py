@@ -33,7 +33,10 @@ def test_generate_data_counts():
     assert Venue.objects.count() == 1
     assert Booking.objects.count() == 500
     assert set(Booking.objects.values_list("status", flat=True)) == {
-        "confirmed", "held", "cancelled", "expired",
+        "confirmed",
+        "held",
+        "cancelled",
+        "expired",
     }
 
 
@@ -110,7 +113,11 @@ def test_generate_data_is_deterministic_for_a_seed_and_now():
             generate()
             rows = list(
                 Booking.objects.order_by("reference").values_list(
-                    "reference", "resource__slug", "period", "status", "hold_expires_at",
+                    "reference",
+                    "resource__slug",
+                    "period",
+                    "status",
+                    "hold_expires_at",
                     "customer__username",
                 )
             )

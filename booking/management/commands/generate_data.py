@@ -105,11 +105,13 @@ class Command(BaseCommand):
         parser.add_argument("--bookings", type=int, required=True, help="How many bookings.")
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1).")
         parser.add_argument(
-            "--now", help="ISO instant the data is centred on (default: now); with --seed, "
+            "--now",
+            help="ISO instant the data is centred on (default: now); with --seed, "
             "the same --now gives the same data.",
         )
         parser.add_argument(
-            "--append", action="store_true",
+            "--append",
+            action="store_true",
             help="Add to a database that already has bookings (a new catalogue beside it).",
         )
         parser.add_argument(
@@ -131,9 +133,7 @@ class Command(BaseCommand):
         with transaction.atomic(), pgtrigger.ignore(*AUDIT_INSERT_TRIGGERS):
             plans = catalogue_create(resources, rng=rng, now=now)
             catalogue_seconds = time.monotonic() - started
-            customers = customers_ensure(max(10, min(5000, bookings // 200)))
-            made = bookings_copy(plans, bookings, customers=customers, rng=rng, now=now,
-                                 progress=progress)
+            made = bookings_copy(plans, bookings, rng=rng, now=now, progress=progress)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         seconds = time.monotonic() - started
@@ -224,10 +224,14 @@ def venues_create(count: int, *, rng) -> list[Venue]:
         name = f"{city} {rng.choice(VENUE_WORDS)} {i + 1}"
         venues.append(
             Venue(
-                name=name, slug=slugify(name), city=city, country=country, timezone=zone,
+                name=name,
+                slug=slugify(name),
+                city=city,
+                country=country,
+                timezone=zone,
                 address=f"{rng.randint(1, 250)} Generated Street, {city}",
                 description=f"A {rng.choice(ADJECTIVES)} building in {city} with rooms, desks "
-                            "and studios to book by the hour.",
+                "and studios to book by the hour.",
             )
         )
     return Venue.objects.bulk_create(venues)
@@ -238,15 +242,17 @@ def resource_plan(venue: Venue, categories: dict, *, rng, now) -> Plan:
     _, templates, low, (high_min, high_max), _ = CATEGORY_PLAN[slug]
     defaults = demo.CATEGORIES[slug]["defaults"]
     minute = dt.timedelta(minutes=1)
-    turnaround = (defaults["turnaround"] if rng.random() < 0.7
-                  else rng.choice(TURNAROUNDS) * minute)
+    turnaround = defaults["turnaround"] if rng.random() < 0.7 else rng.choice(TURNAROUNDS) * minute
     step = defaults["slot_step"] if rng.random() < 0.8 else rng.choice(STEPS) * minute
     number = rng.randrange(1, 10**6)
     name = f"{rng.choice(ADJECTIVES).capitalize()} {categories[slug].name.lower()} {number}"
     resource = Resource(
-        venue=venue, category=categories[slug], name=name, slug=slugify(name),
+        venue=venue,
+        category=categories[slug],
+        name=name,
+        slug=slugify(name),
         description=f"A {name.split()[0].lower()} {categories[slug].name.lower()} at "
-                    f"{venue.name} for up to {high_max - 1} people.",
+        f"{venue.name} for up to {high_max - 1} people.",
         capacity=NumericRange(low, rng.randint(high_min, high_max), "[)"),
         **{**defaults, "turnaround": turnaround, "slot_step": step},
         is_active=rng.random() >= 0.02,
@@ -258,10 +264,15 @@ def resource_plan(venue: Venue, categories: dict, *, rng, now) -> Plan:
     seconds = int(step.total_seconds())
     shortest = -(-int(resource.min_length.total_seconds()) // seconds) * seconds
     return Plan(
-        resource=resource, zone=venue.timezone, template=template,
-        first_day=today - PAST, last_day=today + min(resource.horizon, FUTURE),
-        change=demo.change_date(today), step=seconds,
-        turnaround=int(turnaround.total_seconds()), shortest=shortest,
+        resource=resource,
+        zone=venue.timezone,
+        template=template,
+        first_day=today - PAST,
+        last_day=today + min(resource.horizon, FUTURE),
+        change=demo.change_date(today),
+        step=seconds,
+        turnaround=int(turnaround.total_seconds()),
+        shortest=shortest,
         longest=int(resource.max_length.total_seconds()),
     )
 
@@ -273,7 +284,9 @@ def hours_and_rates_create(plans: list[Plan], *, rng) -> None:
         for days, opens, closes, *season in demo.HOURS[plan.template]:
             hours += [
                 OpeningHours(
-                    resource=plan.resource, weekday=day, valid_during=seasons[tuple(season)],
+                    resource=plan.resource,
+                    weekday=day,
+                    valid_during=seasons[tuple(season)],
                     hours=NumericRange(minutes(opens), minutes(closes), "[)"),
                 )
                 for day in days
@@ -281,14 +294,23 @@ def hours_and_rates_create(plans: list[Plan], *, rng) -> None:
         price = Decimal(CATEGORY_PLAN[plan.resource.category.slug][4] * rng.uniform(0.6, 1.6))
         currency = next(z[2] for z in ZONES if z[0] == plan.zone)
         if rng.random() < 0.5:
-            rates.append(Rate(resource=plan.resource, price_per_hour=round(price, 2),
-                              currency=currency))
+            rates.append(
+                Rate(resource=plan.resource, price_per_hour=round(price, 2), currency=currency)
+            )
         else:  # a price rise on the change date
             rates += [
-                Rate(resource=plan.resource, valid_during=seasons[("until-change",)],
-                     price_per_hour=round(price, 2), currency=currency),
-                Rate(resource=plan.resource, valid_during=seasons[("from-change",)],
-                     price_per_hour=round(price * Decimal("1.08"), 2), currency=currency),
+                Rate(
+                    resource=plan.resource,
+                    valid_during=seasons[("until-change",)],
+                    price_per_hour=round(price, 2),
+                    currency=currency,
+                ),
+                Rate(
+                    resource=plan.resource,
+                    valid_during=seasons[("from-change",)],
+                    price_per_hour=round(price * Decimal("1.08"), 2),
+                    currency=currency,
+                ),
             ]
     OpeningHours.objects.bulk_create(hours, batch_size=5000)
     Rate.objects.bulk_create(rates, batch_size=5000)
@@ -312,16 +334,20 @@ def exceptions_create(plans: list[Plan], venues: list[Venue], *, rng) -> None:
             for day in {plan.first_day + dt.timedelta(rng.randrange(span)) for _ in range(3)}:
                 hours = rng.choice([None, (600, 840), (420, 1380)])
                 plan.special[day] = hours
-                specials.append(SpecialHours(
-                    resource=plan.resource, date=day,
-                    hours=hours and NumericRange(*hours, "[)"),
-                    note="Closed for staff training" if hours is None else "Special hours",
-                ))
+                specials.append(
+                    SpecialHours(
+                        resource=plan.resource,
+                        date=day,
+                        hours=hours and NumericRange(*hours, "[)"),
+                        note="Closed for staff training" if hours is None else "Special hours",
+                    )
+                )
         if rng.random() < 0.05:
             first = plan.first_day + dt.timedelta(rng.randrange(span))
             last = None if rng.random() < 0.1 else first + dt.timedelta(rng.randrange(7))
-            closures.append(_closure(plan.zone, first, last, resource=plan.resource,
-                                     reason="Maintenance"))
+            closures.append(
+                _closure(plan.zone, first, last, resource=plan.resource, reason="Maintenance")
+            )
             plan.closed.update(_days(first, last or plan.last_day))
     by_venue = {}
     for plan in plans:
@@ -333,8 +359,9 @@ def exceptions_create(plans: list[Plan], venues: list[Venue], *, rng) -> None:
         first, last = venue_plans[0].first_day, venue_plans[0].last_day
         for _ in range(3):
             day = first + dt.timedelta(rng.randrange((last - first).days))
-            closures.append(_closure(venue.timezone, day, day, venue=venue,
-                                     reason="Public holiday"))
+            closures.append(
+                _closure(venue.timezone, day, day, venue=venue, reason="Public holiday")
+            )
             for plan in venue_plans:
                 plan.closed.add(day)
     SpecialHours.objects.bulk_create(specials, batch_size=5000)
@@ -355,8 +382,7 @@ def customers_ensure(count: int) -> list[int]:
     """Ids of `count` customers bench-customer-00001...; the missing ones are created."""
     user_model = get_user_model()
     names = [f"bench-customer-{i:05d}" for i in range(1, count + 1)]
-    existing = set(user_model.objects.filter(username__in=names).values_list("username",
-                                                                              flat=True))
+    existing = set(user_model.objects.filter(username__in=names).values_list("username", flat=True))
     user_model.objects.bulk_create(
         user_model(username=name, email=f"{name}@example.com", password=make_password(None))
         for name in names
@@ -390,7 +416,7 @@ def _utc(epoch: int) -> dt.datetime:
 # --- bookings -------------------------------------------------------------------------
 
 
-def bookings_copy(plans: list[Plan], total: int, *, customers, rng, now, progress) -> Counter:
+def bookings_copy(plans: list[Plan], total: int, *, rng, now, progress) -> Counter:
     """COPY `total` bookings, resource by resource in time order; counts by status."""
     calendars = {}
     days = [opening_days(plan, calendars) for plan in plans]
@@ -399,6 +425,7 @@ def bookings_copy(plans: list[Plan], total: int, *, customers, rng, now, progres
     if total > sum(totals):
         raise CommandError(f"At most {sum(totals)} bookings fit in these opening hours.")
     counts = allocate(total, [rng.lognormvariate(0, 0.6) for _ in plans], totals, rng)
+    customers = customers_ensure(max(10, min(5000, total // 200)))
     rows = BookingRows(customers, rng=rng, now=int(now.timestamp()))
     progress.start("bookings", total)
     with _copy("booking_booking", BookingRows.COLUMNS) as copy:
@@ -522,8 +549,11 @@ def day_periods(plan: Plan, midnight: int, spans, count: int, *, rng):
             lower = opens + (closes - opens) * part // parts
             upper = opens + (closes - opens) * (part + 1) // parts
             first = midnight - (midnight - lower) // step * step  # first grid point >= lower
-            longer = min((upper - first - turnaround - shortest) // step,
-                         (plan.longest - shortest) // step, 6)
+            longer = min(
+                (upper - first - turnaround - shortest) // step,
+                (plan.longest - shortest) // step,
+                6,
+            )
             length = shortest + rng.randint(0, longer) * step
             start = first + rng.randrange((upper - first - turnaround - length) // step + 1) * step
             yield start, start + length
@@ -532,8 +562,17 @@ def day_periods(plan: Plan, midnight: int, spans, count: int, *, rng):
 class BookingRows:
     """COPY text rows of bookings with statuses, holds and references."""
 
-    COLUMNS = ("reference", "resource_id", "customer_id", "party_size", "period", "status",
-               "hold_expires_at", "created_at", "updated_at")
+    COLUMNS = (
+        "reference",
+        "resource_id",
+        "customer_id",
+        "party_size",
+        "period",
+        "status",
+        "hold_expires_at",
+        "created_at",
+        "updated_at",
+    )
 
     def __init__(self, customers: list[int], *, rng, now: int):
         self.customers, self.rng, self.now = customers, rng, now
@@ -606,8 +645,9 @@ class Progress:
             self.shown = shown
             elapsed = time.monotonic() - self.started
             line = f"{self.label}: {percent:3d}% ({self.done_count}/{self.total}, {elapsed:.0f} s)"
-            self.out.write(("\r" + line) if self.tty else line, ending="",
-                           style_func=lambda text: text)
+            self.out.write(
+                ("\r" + line) if self.tty else line, ending="", style_func=lambda text: text
+            )
             if not self.tty:
                 self.out.write("", style_func=lambda text: text)
             self.out.flush()
