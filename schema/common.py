@@ -13,10 +13,16 @@ from typing import Any
 
 import strawberry
 import strawberry_django
+from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from psycopg.types.range import Range
+from strawberry.utils.inspect import in_async_context
+from strawberry_django.fields.field import (
+    StrawberryDjangoConnectionExtension,
+    StrawberryDjangoField,
+)
 
 UTC = dt.UTC
 
@@ -147,5 +153,56 @@ def computed_field(*, only=(), select_related=(), prefetch_related=(),
         return strawberry_django.field(
             resolver, only=list(only), select_related=list(select_related),
             prefetch_related=list(prefetch_related), description=description)
+
+    return wrap
+
+
+class _FetchedListField(StrawberryDjangoField):
+    """A list field that fetches its rows in the same hop as it builds the queryset.
+
+    strawberry-django's own list hook returns the unevaluated queryset, which graphql-core
+    then iterates with `async for`: a second sync_to_async hop for every list root field.
+    """
+
+    def get_queryset_hook(self, info, **kwargs):
+        hook = super().get_queryset_hook(info, **kwargs)
+        if not self.is_list or self.is_connection or self.is_paginated:
+            return hook
+
+        def fetched(queryset):
+            result = hook(queryset)
+            return list(result) if isinstance(result, QuerySet) else result
+
+        return fetched
+
+
+def list_field(**kwargs):
+    """strawberry_django.field for a root list of models: one sync_to_async hop in all."""
+    return strawberry_django.field(field_cls=_FetchedListField, **kwargs)
+
+
+class _OneHopConnectionExtension(StrawberryDjangoConnectionExtension):
+    """Resolver, optimizer and page fetch of a connection in one sync_to_async hop.
+
+    strawberry-django makes three (the resolver, the queryset hook, the page fetch);
+    inside a worker thread it takes its sync path and does all three in a row.
+    """
+
+    def resolve(self, next_, source, info, **kwargs):
+        if not in_async_context():
+            return super().resolve(next_, source, info, **kwargs)
+        return sync_to_async(super().resolve)(next_, source, info, **kwargs)
+
+
+def connection(graphql_type, **kwargs):
+    """strawberry_django.connection for a root field, resolved in one sync_to_async hop."""
+
+    def wrap(resolver):
+        field = strawberry_django.connection(graphql_type, **kwargs)(resolver)
+        field.extensions = [
+            _OneHopConnectionExtension(max_results=extension.max_results)
+            if type(extension) is StrawberryDjangoConnectionExtension else extension
+            for extension in field.extensions]
+        return field
 
     return wrap

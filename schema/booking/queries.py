@@ -19,6 +19,7 @@ from strawberry_django.relay import DjangoCursorConnection
 from booking import models
 from schema.booking.filters import ResourceFilter, ResourceOrder, VenueFilter, VenueOrder
 from schema.booking.types import Amenity, Booking, Category, Resource, Venue
+from schema.common import connection, list_field
 from schema.context import user_of
 
 MAX_PAGE = 100
@@ -26,9 +27,9 @@ MAX_PAGE = 100
 
 @strawberry.type
 class Query:
-    venues: list[Venue] = strawberry_django.field(filters=VenueFilter, ordering=VenueOrder)
-    categories: list[Category] = strawberry_django.field()
-    amenities: list[Amenity] = strawberry_django.field()
+    venues: list[Venue] = list_field(filters=VenueFilter, ordering=VenueOrder)
+    categories: list[Category] = list_field()
+    amenities: list[Amenity] = list_field()
 
     @strawberry_django.field(description="Active resources, 100 a page at most (offset).")
     def resources(self, info: strawberry.Info, filters: ResourceFilter | None = None,
@@ -41,7 +42,7 @@ class Query:
         queryset = apply_ordering(ResourceOrder, ordering, info, queryset)
         return list(optimize(queryset, info)[offset:offset + limit])
 
-    @strawberry_django.connection(DjangoCursorConnection[Resource],
+    @connection(DjangoCursorConnection[Resource],
                                   description="Active resources; cursor pagination, 100 a page.")
     def resource_connection(self) -> Iterable[models.Resource]:
         return models.Resource.objects.active().order_by("venue__name", "name", "pk")
@@ -64,7 +65,7 @@ class Query:
             reference=reference.strip().upper())
         return optimize(queryset, info).first()
 
-    @strawberry_django.connection(DjangoCursorConnection[Booking],
+    @connection(DjangoCursorConnection[Booking],
                                   description="The signed-in customer's bookings.")
     def my_bookings(self, info: strawberry.Info) -> Iterable[models.Booking]:
         user = user_of(info)
@@ -72,7 +73,7 @@ class Query:
             raise PermissionDenied("Sign in to see your bookings.")
         return models.Booking.objects.filter(customer=user).order_by("-period", "pk")
 
-    @strawberry_django.connection(DjangoCursorConnection[Booking],
+    @connection(DjangoCursorConnection[Booking],
                                   description="Every booking (staff).")
     def bookings(self, info: strawberry.Info) -> Iterable[models.Booking]:
         if not user_of(info).is_staff:
