@@ -1,0 +1,103 @@
+"""What the catalogue's vocabulary says about the words of a query: one SQL statement.
+
+For every token: whether the catalogue has it, its nearest words by trigram distance (typo
+candidates, filtered here by edit distance), and for the token being typed the most frequent
+words it begins (completions). The same statement reports which full-text index exists.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from search.query import ParsedQuery, Token, edit_distance, typo_budget
+
+NEAREST = 12  # trigram neighbours fetched per token
+CORRECTIONS = 3  # kept per token
+COMPLETIONS = 5
+
+# `<->` is pg_trgm's distance (1 - similarity), served by the gist_trgm_ops index.
+# https://www.postgresql.org/docs/current/pgtrgm.html#PGTRGM-OP-TABLE
+_LOOKUP = f"""
+    SELECT t.i, u.word,
+           coalesce((SELECT v.documents FROM search_vocabularyword v WHERE v.word = u.word), 0),
+           CASE WHEN length(u.word) >= 4 THEN ARRAY(
+               SELECT json_build_array(v.word, v.documents) FROM search_vocabularyword v
+               WHERE v.word <> u.word ORDER BY v.word <-> u.word LIMIT {NEAREST}) END,
+           CASE WHEN t.prefix THEN ARRAY(
+               SELECT v.word FROM search_vocabularyword v
+               WHERE v.word > u.word AND v.word < u.word || chr(1114111)
+               ORDER BY v.documents DESC, v.word LIMIT {COMPLETIONS}) END,
+           to_regclass('search_document_rum') IS NOT NULL
+    FROM unnest(%s::text[], %s::boolean[]) WITH ORDINALITY AS t(token, prefix, i)
+    CROSS JOIN LATERAL (SELECT lower(search_unaccent(t.token)) AS word) AS u
+    ORDER BY t.i
+"""
+
+
+@dataclass
+class WordInfo:
+    token: Token
+    word: str  # lower case, unaccented
+    documents: int  # documents containing it; 0 = not a catalogue word
+    corrections: list[tuple[str, int]] = field(default_factory=list)  # (word, documents)
+    completions: list[str] = field(default_factory=list)
+
+    @property
+    def best(self) -> str | None:
+        return self.corrections[0][0] if self.corrections else None
+
+    @property
+    def known(self) -> bool:
+        """A catalogue word, or the beginning of some (while being typed)."""
+        return bool(self.documents or self.completions)
+
+
+@dataclass
+class Vocabulary:
+    words: dict[Token, WordInfo]
+    rum: bool
+
+    def alternatives(self, *, known_too: bool) -> dict[str, list[str]]:
+        """Corrections per token key: of unknown words, or of every word."""
+        return {
+            info.token.key: [word for word, _ in info.corrections]
+            for info in self.words.values()
+            if info.corrections and (known_too or not info.known)
+        }
+
+    def replacements(self, *, known_too: bool) -> dict[Token, str]:
+        """The "did you mean" word per token: unknown words, and with `known_too` the words
+        that have a correction in more documents than themselves."""
+        return {
+            token: info.best
+            for token, info in self.words.items()
+            if info.best and (not info.known
+                              or (known_too and info.corrections[0][1] > info.documents))
+        }
+
+
+def vocabulary_lookup(parsed: ParsedQuery) -> Vocabulary:
+    """Catalogue words near each token of `parsed` (one SQL statement)."""
+    tokens = list(dict.fromkeys(parsed.positive_tokens))
+    prefix = parsed.prefix_token
+    if prefix is not None and prefix not in tokens:
+        tokens.append(prefix)
+    with connection.cursor() as cursor:
+        cursor.execute(_LOOKUP, [[t.text for t in tokens] or [""],
+                                 [t is prefix for t in tokens] or [False]])
+        rows = cursor.fetchall()
+    words, rum = {}, bool(rows and rows[0][5])
+    for token, (_, word, documents, near, completions, _) in zip(tokens, rows, strict=False):
+        words[token] = WordInfo(token, word, documents, _corrections(word, near or []),
+                                completions or [])
+    return Vocabulary(words, rum)
+
+
+def _corrections(word: str, near: list) -> list[tuple[str, int]]:
+    budget = typo_budget(word)
+    scored = [
+        (distance, -documents, candidate)
+        for candidate, documents in near
+        if (distance := edit_distance(word, candidate, budget)) <= budget
+    ]
+    return [(candidate, -minus) for _, minus, candidate in sorted(scored)[:CORRECTIONS]]
