@@ -26,18 +26,19 @@ def cursor_encode(position: list, *, key: str) -> str:
 
 
 def cursor_decode(cursor: str, *, key: str) -> list:
-    """The sort key a cursor holds: [score, row] of ranked pages, [name, id] of browsing."""
+    """The sort key a cursor holds: [tier, score, row] of ranked pages, [name, id] of
+    browsing."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        digest, first, second = json.loads(raw)
-        valid = digest == _digest(key) and isinstance(second, str | int)
-        valid = valid and isinstance(first, float | int | str) and not isinstance(first, bool)
+        digest, *position = json.loads(raw)
+        valid = digest == _digest(key) and len(position) in (2, 3) and all(
+            isinstance(v, float | int | str) and not isinstance(v, bool) for v in position)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         valid = False
     if not valid:
         raise SearchError("This cursor does not belong to this search.",
                           code="invalid_cursor", field="after")
-    return [first, second]
+    return position
 
 
 def _digest(key: str) -> str:

@@ -205,12 +205,12 @@ _FACETS = """
 # ts_headline re-parses the text: evaluated for the rows of the page only.
 _PAGE = """
     (SELECT json_agg(json_build_array(
-         p.resource_id, p.score, p.row_id::text, r.name, r.slug, v.name, v.city, c.name,
+         p.resource_id, p.score, p.row_id::text, p.tier, r.name, r.slug, v.name, v.city, c.name,
          coalesce(ts_headline('search_english', r.name, (SELECT highlight FROM q), %s), r.name),
          coalesce(ts_headline('search_english', r.description, (SELECT highlight FROM q), %s),
                   left(r.description, 200)),
          rate.price_per_hour, rate.currency)
-         ORDER BY p.score DESC NULLS LAST, p.sort_name, p.row_id)
+         ORDER BY p.tier, p.score DESC NULLS LAST, p.sort_name, p.row_id)
      FROM page p
      JOIN booking_resource r ON r.id = p.resource_id
      JOIN booking_venue v ON v.id = r.venue_id
@@ -229,7 +229,7 @@ _Q_FALLBACK = """q AS MATERIALIZED (
                 ELSE to_tsquery('search_english', %s) END AS query,
            CASE WHEN p.fallback THEN to_tsquery('search_english', %s)
                 ELSE to_tsquery('search_english', %s) END AS highlight,
-           p.fallback
+           to_tsquery('search_english', %s) AS exact, p.fallback
     FROM (SELECT (SELECT count(*) FROM (
               SELECT FROM search_resourcedocument d
               WHERE d.document @@ to_tsquery('search_english', %s) AND d.is_active
@@ -253,11 +253,10 @@ def _statement(plan: _Plan, filters, position, first: int, available_during, *,
                     f" WHERE resource_id IN ({free_sql}))")
         params += free_params
         page_sql, page_params = _page(plan, "d.resource_id IN (SELECT resource_id FROM hit)",
-                                      position, first, indexed=False)
+                                      [], position, first, indexed=False)
     else:
-        page_sql, page_params = _page(plan, f"{match} AND {where}", position, first,
-                                      indexed=True)
-        page_params = where_params + page_params
+        page_sql, page_params = _page(plan, f"{match} AND {where}", where_params, position,
+                                      first, indexed=True)
     ctes.append(page_sql)
     params += page_params
     sql = f"WITH {', '.join(ctes)} SELECT {_FACETS}, {_PAGE}, (SELECT fallback FROM q)"
@@ -269,8 +268,8 @@ def _query(plan: _Plan) -> tuple[str, list, str]:
     if plan.ranked and plan.fuzzy is None:
         return _Q_FIXED, [plan.exact, plan.exact], "d.document @@ (SELECT query FROM q)"
     if plan.ranked:
-        return (_Q_FALLBACK, [plan.fuzzy, plan.exact, plan.fuzzy, plan.exact, plan.exact, FEW,
-                              FEW], "d.document @@ (SELECT query FROM q)")
+        return (_Q_FALLBACK, [plan.fuzzy, plan.exact, plan.fuzzy, plan.exact, plan.exact,
+                              plan.exact, FEW, FEW], "d.document @@ (SELECT query FROM q)")
     if plan.parsed.groups:  # exclusions only: everything but them
         excluded = negative_tsquery_text(plan.parsed)
         return (_Q_FIXED.replace("to_tsquery('search_english', %s) AS highlight",
@@ -280,26 +279,47 @@ def _query(plan: _Plan) -> tuple[str, list, str]:
             " false AS fallback)", [], "true")
 
 
-def _page(plan: _Plan, where: str, position, first: int, *, indexed: bool):
+def _page(plan: _Plan, where: str, where_params: list, position, first: int, *,
+          indexed: bool) -> tuple[str, list]:
     """The `page` CTE: first + 1 rows in result order (the extra one says "more")."""
     if not plan.ranked:
         after = " AND (r.name, d.resource_id) > (%s, %s)" if position else ""
         return (f"page AS MATERIALIZED (SELECT d.resource_id, d.ctid AS row_id,"
-                f" NULL::real AS score, r.name AS sort_name FROM search_resourcedocument d"
-                f" JOIN booking_resource r ON r.id = d.resource_id WHERE {where}{after}"
+                f" NULL::real AS score, r.name AS sort_name, 1 AS tier"
+                f" FROM search_resourcedocument d JOIN booking_resource r"
+                f" ON r.id = d.resource_id WHERE {where}{after}"
                 f" ORDER BY r.name, d.resource_id LIMIT %s)",
-                [*(position or []), first + 1])
-    score = ("rum_ts_score(d.document, (SELECT query FROM q))" if plan.rum
-             else "ts_rank_cd(d.document, (SELECT query FROM q))")
-    after = (f" AND ({score} < %s::real OR ({score} = %s::real AND d.ctid > %s::tid))"
-             if position else "")
-    # RUM returns matches ordered by (distance, row): distance = 1 / rum_ts_score.
-    order = ("d.document <=> (SELECT query FROM q)" if plan.rum and indexed
-             else f"{score} DESC, d.ctid")
-    params = [position[0], position[0], position[1]] if position else []
-    return (f"page AS MATERIALIZED (SELECT d.resource_id, d.ctid AS row_id, {score} AS score,"
-            f" NULL::text AS sort_name FROM search_resourcedocument d WHERE {where}{after}"
-            f" ORDER BY {order} LIMIT %s)", [*params, first + 1])
+                [*where_params, *(position or []), first + 1])
+    branches = [_branch(plan, where, position, first, tier=1, indexed=indexed)]
+    if plan.fuzzy is not None:
+        # After a fallback, the few exact matches come first (tier 0).
+        branches.insert(0, _branch(plan, where, position, first, tier=0, indexed=False))
+        branches[1] = (branches[1][0].replace(
+            " ORDER BY", " AND NOT ((SELECT fallback FROM q)"
+            " AND d.document @@ (SELECT exact FROM q)) ORDER BY", 1), branches[1][1])
+    sql = " UNION ALL ".join(f"({branch})" for branch, _ in branches)
+    params = [p for _, branch_params in branches for p in [*where_params, *branch_params]]
+    return f"page AS MATERIALIZED ({sql})", params
+
+
+def _branch(plan: _Plan, where: str, position, first: int, *, tier: int,
+            indexed: bool) -> tuple[str, list]:
+    query = "(SELECT query FROM q)" if tier else "(SELECT exact FROM q)"
+    score = f"rum_ts_score(d.document, {query})" if plan.rum else (
+        f"ts_rank_cd(d.document, {query})")
+    condition = "" if tier else (
+        " AND (SELECT fallback FROM q) AND d.document @@ (SELECT exact FROM q)")
+    params = []
+    if position:
+        # Sort key (tier, score descending, row); tier-0 rows all precede tier-1 rows.
+        later = f"({score} < %s::real OR ({score} = %s::real AND d.ctid > %s::tid))"
+        condition += (f" AND (%s::int < {tier} OR (%s::int = {tier} AND {later}))")
+        params = [position[0], position[0], position[1], position[1], position[2]]
+    # RUM returns matches ordered by (distance, row), distance = 1 / rum_ts_score.
+    order = (f"d.document <=> {query}" if plan.rum and indexed else f"{score} DESC, d.ctid")
+    return (f"SELECT d.resource_id, d.ctid AS row_id, {score} AS score,"
+            f" NULL::text AS sort_name, {tier} AS tier FROM search_resourcedocument d"
+            f" WHERE {where}{condition} ORDER BY {order} LIMIT %s", [*params, first + 1])
 
 
 def _free(available_during, party_size, now) -> tuple[str, list]:
@@ -319,7 +339,7 @@ def _result(plan: _Plan, page: list, first: int, key: str, total: int, fallback:
     next_cursor = None
     if len(page) > first:
         last = page[first - 1]
-        position = [last[1], last[2]] if plan.ranked else [last[3], last[0]]
+        position = [last[3], last[1], last[2]] if plan.ranked else [last[4], last[0]]
         next_cursor = cursor_encode(position, key=key)
     suggestion = plan.did_you_mean(bool(fallback))
     if suggestion == plan.parsed.text.strip():
@@ -330,7 +350,7 @@ def _result(plan: _Plan, page: list, first: int, key: str, total: int, fallback:
 
 
 def _hit(row: list) -> SearchHit:
-    (resource_id, score, _, name, slug, venue, city, category, name_html, snippet, price,
+    (resource_id, score, _, _, name, slug, venue, city, category, name_html, snippet, price,
      currency) = row
     return SearchHit(resource_id=resource_id, name=name, slug=slug, venue=venue, city=city,
                      category=category, rank=score, name_html=_marked(name_html),

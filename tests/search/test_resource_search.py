@@ -1,0 +1,240 @@
+"""resource_search on a small hand-made catalogue: syntax, ranking, pages, snippets,
+corrections, facets, filters, errors and the number of SQL statements."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange, NumericRange
+
+from booking.errors import AvailabilityError
+from booking.models import Amenity, Booking, Category, Rate, Venue
+from search.cursor import SearchError
+from search.selectors import resource_search
+from tests.conftest import make_resource
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def catalogue(venue, category, customer):
+    """Seven resources in two cities; names chosen to exercise each rule."""
+    zurich = Venue.objects.create(name="Limmat Mill", slug="limmat", city="Zürich",
+                                  country="CH", timezone="Europe/Zurich")
+    studio = Category.objects.create(name="Photo studio", slug="photo-studio")
+    projector = Amenity.objects.create(name="Projector", slug="projector")
+    light = Amenity.objects.create(name="Natural light", slug="natural-light")
+    rows = [
+        (venue, category, "Projector Room", "A quiet room.", [projector], (2, 9), 40),
+        (venue, category, "Canal Room", "A room with a projector and a quiet corner.",
+         [projector, light], (2, 5), 30),
+        (venue, studio, "Daylight Studio", "Quiet studio with natural light all day.",
+         [light], (1, 9), 90),
+        (zurich, studio, "Café Atelier", "Studio above the café <script>x</script>.",
+         [light], (1, 5), 120),
+        (zurich, category, "Seeblick Saal", "Hall looking over the lake.", [projector],
+         (10, 81), 300),
+        (zurich, category, "Stube", "Wood panels & a tiled stove.", [], (4, 9), 80),
+        (venue, category, "Old Room", "Closed for good.", [], (1, 3), 10),
+    ]
+    made = {}
+    for place, kind, name, description, amenities, capacity, price in rows:
+        resource = make_resource(place, kind, name=name, description=description,
+                                 capacity=NumericRange(*capacity),
+                                 is_active=name != "Old Room")
+        resource.amenities.set(amenities)
+        Rate.objects.create(resource=resource, price_per_hour=Decimal(price))
+        made[name] = resource
+    made["booked"] = Booking.objects.create(
+        resource=made["Canal Room"], customer=customer, status="confirmed",
+        period=DateTimeTZRange(*TOMORROW_10_12, "[)"))
+    return made
+
+
+TOMORROW = (dt.datetime.now(dt.UTC) + dt.timedelta(days=1)).replace(
+    hour=10, minute=0, second=0, microsecond=0)
+HOUR = dt.timedelta(hours=1)
+TOMORROW_10_12 = (TOMORROW, TOMORROW + 2 * HOUR)
+
+
+def names(result) -> list[str]:
+    return [hit.name for hit in result.hits]
+
+
+def test_search_and_of_words_ranked_by_weight(catalogue):
+    result = resource_search(text="projector room ")
+
+    # "projector" in the name (A) beats it as an amenity (B) plus the description (C).
+    assert names(result)[0] == "Projector Room"
+    assert set(names(result)) == {"Projector Room", "Canal Room", "Seeblick Saal"}
+    assert result.hits[0].rank > result.hits[1].rank
+    assert result.total == 3
+
+
+def test_search_prefix_of_last_word(catalogue):
+    assert "Projector Room" in names(resource_search(text="proj"))
+    assert names(resource_search(text="proj ")) == []  # a finished word is not a prefix
+
+
+def test_search_web_syntax_phrase_exclusion_or(catalogue):
+    assert set(names(resource_search(text='"natural light" -daylight '))) == {
+        "Café Atelier", "Canal Room"}
+    assert set(names(resource_search(text="stove or lake "))) == {"Stube", "Seeblick Saal"}
+    assert "Daylight Studio" not in names(resource_search(text="-daylight"))
+
+
+def test_search_unaccented(catalogue):
+    assert names(resource_search(text="cafe zurich"))[0] == "Café Atelier"
+    assert names(resource_search(text="Café Zürich"))[0] == "Café Atelier"
+
+
+def test_search_leaves_out_inactive_resources(catalogue):
+    assert "Old Room" not in names(resource_search(text="old room "))
+    assert "Old Room" not in names(resource_search(text=""))
+
+
+def test_search_snippets_escape_html_and_mark_matches(catalogue):
+    cafe = resource_search(text="cafe").hits[0]
+    stube = resource_search(text="stove").hits[0]
+
+    assert cafe.name_html == "<mark>Café</mark> Atelier"
+    assert "<mark>café</mark>" in cafe.snippet_html and "<script>" not in cafe.snippet_html
+    assert stube.snippet_html == "Wood panels &amp; a tiled <mark>stove</mark>"
+
+
+def test_search_pages_are_disjoint_and_complete(catalogue):
+    everything = names(resource_search(text="room or studio or hall or stove ", first=100))
+    pages, after = [], None
+    while True:
+        result = resource_search(text="room or studio or hall or stove ", first=2, after=after)
+        pages.append(names(result))
+        after = result.next_cursor
+        if after is None:
+            break
+
+    assert [name for page in pages for name in page] == everything
+    assert len(everything) == 6 and all(len(page) <= 2 for page in pages)
+
+
+def test_search_ties_are_stable(catalogue):
+    first = names(resource_search(text="room or studio "))
+    again = names(resource_search(text="room or studio "))
+
+    assert first == again
+
+
+def test_search_browsing_pages_by_name(catalogue):
+    page = resource_search(text="", first=3)
+    rest = resource_search(text="", first=10, after=page.next_cursor)
+
+    assert names(page) + names(rest) == sorted(
+        n for n in catalogue if n not in ("Old Room", "booked"))
+    assert page.hits[0].rank is None
+
+
+def test_search_cursor_of_another_query_is_refused(catalogue):
+    cursor = resource_search(text="room or studio ", first=1).next_cursor
+
+    with pytest.raises(SearchError) as error:
+        resource_search(text="hall", after=cursor)
+    assert error.value.code == "invalid_cursor"
+    with pytest.raises(SearchError):
+        resource_search(text="hall", after="not-a-cursor")
+
+
+def test_search_typo_corrects_unknown_words(catalogue):
+    result = resource_search(text="projecter")
+
+    assert names(result)[0] == "Projector Room"
+    assert result.did_you_mean == "projector"
+
+
+def test_search_falls_back_to_any_word_when_few_match(catalogue):
+    result = resource_search(text="quiet lake ")
+    exact_first = resource_search(text="cafe zurich ")
+
+    assert result.fallback
+    assert set(names(result)) >= {"Seeblick Saal", "Projector Room", "Daylight Studio"}
+    assert exact_first.fallback and names(exact_first)[0] == "Café Atelier"
+    assert set(names(exact_first)) == {"Café Atelier", "Seeblick Saal", "Stube"}
+
+
+def test_search_completions_of_typed_word(catalogue):
+    assert resource_search(text="pro").completions[:1] == ["projector"]
+
+
+def test_search_facets_count_all_matches(catalogue):
+    result = resource_search(text="room or studio or hall ", first=1)
+    facets = {kind: {f.label: f.count for f in values} for kind, values in result.facets.items()}
+
+    assert result.total == 6 and len(result.hits) == 1
+    assert facets["city"] == {"Berlin": 3, "Zürich": 3}
+    assert facets["category"] == {"Meeting room": 4, "Photo studio": 2}
+    assert facets["amenity"] == {"Projector": 3, "Natural light": 3}
+
+
+def test_search_filters(catalogue):
+    zurich = Venue.objects.get(slug="limmat")
+    studio = Category.objects.get(slug="photo-studio")
+    light = Amenity.objects.get(slug="natural-light")
+    projector = Amenity.objects.get(slug="projector")
+
+    assert names(resource_search(category_ids=[studio.pk], first=10)) == [
+        "Café Atelier", "Daylight Studio"]
+    assert names(resource_search(venue_ids=[zurich.pk])) == [
+        "Café Atelier", "Seeblick Saal", "Stube"]
+    assert names(resource_search(cities=["Berlin"], text="studio")) == ["Daylight Studio"]
+    assert names(resource_search(amenity_ids=[light.pk, projector.pk])) == ["Canal Room"]
+    assert names(resource_search(party_size=20)) == ["Seeblick Saal"]
+    assert names(resource_search(max_price=Decimal("40"))) == ["Canal Room", "Projector Room"]
+    assert names(resource_search(max_price=50, currency="usd")) == []
+
+
+def test_search_available_during(catalogue):
+    end = TOMORROW_10_12[1]
+    free = resource_search(text="projector ", available_during=TOMORROW_10_12)
+    later = resource_search(text="projector ", available_during=(end, end + HOUR))
+
+    assert set(names(free)) == {"Projector Room", "Seeblick Saal"}  # Canal Room is booked
+    assert set(names(later)) == {"Projector Room", "Seeblick Saal", "Canal Room"}
+    assert free.total == 2 and {f.label for f in free.facets["city"]} == {"Berlin", "Zürich"}
+
+
+def test_search_available_during_with_party_size(catalogue):
+    result = resource_search(available_during=TOMORROW_10_12, party_size=6, first=10)
+
+    assert names(result) == ["Daylight Studio", "Projector Room", "Stube"]
+
+
+def test_search_bad_filters_are_errors(catalogue):
+    with pytest.raises(SearchError, match="first"):
+        resource_search(first=0)
+    with pytest.raises(SearchError) as error:
+        resource_search(max_price=-1)
+    assert error.value.code == "invalid_price"
+    with pytest.raises(AvailabilityError):
+        resource_search(available_during=(TOMORROW, TOMORROW))
+
+
+def test_search_runs_two_statements(catalogue, django_assert_num_queries):
+    light = Amenity.objects.get(slug="natural-light")
+    with django_assert_num_queries(2):
+        resource_search(text='"natural light" studio or projecter -stove proj',
+                        amenity_ids=[light.pk], cities=["Berlin", "Zürich"], party_size=2,
+                        max_price=500, available_during=TOMORROW_10_12, first=1)
+    with django_assert_num_queries(1):
+        resource_search(text="", party_size=2, first=1)
+
+
+def test_search_gin_ranking_when_rum_is_absent(catalogue):
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending FK checks before DDL
+        cursor.execute("DROP INDEX IF EXISTS search_document_rum")
+        cursor.execute("CREATE INDEX IF NOT EXISTS search_document_gin"
+                       " ON search_resourcedocument USING gin (document)")
+
+    result = resource_search(text="projector room ")
+
+    assert names(result)[0] == "Projector Room" and result.total == 3
+    assert result.hits[0].rank > result.hits[1].rank
