@@ -158,14 +158,24 @@ class Subscriber:
         self.process.stderr.close()
 
 
+def _install_ws_client() -> None:
+    """`npm ci` the client once if `make test` has not (package-lock.json pins it)."""
+    if (WS_CLIENT / "node_modules" / "graphql-ws").is_dir():
+        return
+    npm = shutil.which("npm")
+    command = [npm or "npm", "ci", "--no-audit", "--no-fund", "--prefix", str(WS_CLIENT)]
+    done = npm and subprocess.run(command, capture_output=True, timeout=300).returncode == 0
+    if not done:
+        pytest.fail(f"graphql-ws is missing and `{' '.join(command)}` failed")
+
+
 @pytest.fixture
 def subscribe(asgi_server):
     """subscribe(query, variables, connection_params=None) -> Subscriber, closed after."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed: the graphql-ws client needs Node 20")
-    if not (WS_CLIENT / "node_modules" / "graphql-ws").is_dir():
-        pytest.fail("graphql-ws is missing: run `npm ci --prefix tests/live/ws_client`")
+    _install_ws_client()
     started: list[Subscriber] = []
 
     def start(query: str, variables: dict, connection_params: dict | None = None):
