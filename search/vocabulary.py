@@ -14,6 +14,7 @@ from search.query import ParsedQuery, Token, edit_distance, typo_budget
 NEAREST = 12  # trigram neighbours fetched per token
 CORRECTIONS = 3  # kept per token
 COMPLETIONS = 5
+COMMONER = 10  # how many times more documents a correction of a known word needs
 
 # `<->` is pg_trgm's distance (1 - similarity), served by the gist_trgm_ops index.
 # https://www.postgresql.org/docs/current/pgtrgm.html#PGTRGM-OP-TABLE
@@ -67,12 +68,12 @@ class Vocabulary:
 
     def replacements(self, *, known_too: bool) -> dict[Token, str]:
         """The "did you mean" word per token: unknown words, and with `known_too` the words
-        that have a correction in more documents than themselves."""
+        whose best correction is far more common (a rare word is likelier a typo)."""
         return {
             token: info.best
             for token, info in self.words.items()
-            if info.best and (not info.known
-                              or (known_too and info.corrections[0][1] > info.documents))
+            if info.best and (not info.known or (
+                known_too and info.corrections[0][1] >= COMMONER * info.documents))
         }
 
 
