@@ -408,6 +408,11 @@ class Booking(models.Model):
         ]
         indexes = [
             GistIndex(fields=["resource", "period"], name="booking_resource_period"),
+            # Busy bookings of all resources near a period (booking_list_free).
+            GistIndex(
+                fields=["blocked"], condition=Q(status__in=ACTIVE_STATUSES),
+                name="booking_blocked_active",
+            ),
             models.Index(
                 fields=["hold_expires_at"],
                 condition=Q(status=BookingStatus.HELD),
