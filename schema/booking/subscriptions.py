@@ -1,10 +1,17 @@
 """Subscriptions: booking and availability changes of resources, live from NOTIFY.
 
-Every change carries a `cursor`. A client that subscribes again with `after: <the last
+Every change carries a `cursor`. A client that subscribes again with `after: <the highest
 cursor it received>` first gets the changes it missed, read from the audit trail, then
 live ones, with no gap and no duplicate: the live feed is joined before the audit trail
-is read, and live changes at or below the last replayed cursor are dropped. A subscriber
-too slow for the live feed (schema/listener.py) catches up the same way, transparently.
+is read, and live changes that the replay already delivered are dropped. A subscriber too
+slow for the live feed (schema/listener.py) catches up the same way, transparently.
+
+Cursors are the audit events' serial ids, drawn when a change is written, while changes
+arrive in commit order: a transaction that drew a lower cursor but committed later (two
+writers of the same instant; writers of one resource mostly queue on its advisory lock)
+is still delivered live, after the higher one, never dropped. Only a client that
+disconnects in that sub-millisecond interval and resumes from the higher cursor misses
+it; a commit-ordered cursor would close that gap too.
 
 Payloads hold no customer data: anonymous clients may subscribe.
 """
@@ -93,21 +100,24 @@ async def _availability_changes(pk: int, window: Range, after: int | None):
 
 
 async def _changes(ids: list[int], after: int | None) -> AsyncGenerator[Change, None]:
-    """Changes after cursor `after` (None: from now on): replayed, then live, in order."""
+    """Changes after cursor `after` (None: from now on): replayed, then live as committed."""
     last = after
     while True:
         try:
             async with listener().subscribe(ids) as live:
+                replayed = set()
                 if last is None:
                     last = await _database(latest_cursor)()
                 else:
                     async for change in _replay(ids, last):
                         yield change
+                        replayed.add(change.cursor)
                         last = change.cursor
                 async for change in live:
-                    if change.cursor > last:
+                    # Not `cursor <= last`: that would drop a late commit of a lower cursor.
+                    if change.cursor not in replayed:
                         yield change
-                        last = change.cursor
+                        last = max(last, change.cursor)
         except FeedUnavailable:
             raise _stream_error("Live updates are unavailable; subscribe again later.",
                             "feed_unavailable") from None
