@@ -191,15 +191,23 @@ def cursor_key(text: str, filters, available_during) -> str:
 
 # --- the statement ------------------------------------------------------------------
 
-_FACETS = """
-    (SELECT count(*) FROM hit),
+# Facet counts in one pass over the matches: one hash table per grouping set. Amenities are
+# counted per distinct set of amenities first, which repeat, and only then per amenity.
+_FACET_CTE = """facet AS MATERIALIZED (
+    SELECT category_id, city, amenity_ids, GROUPING(category_id, city, amenity_ids) AS kind,
+           count(*) AS n
+    FROM hit GROUP BY GROUPING SETS ((category_id), (city), (amenity_ids)))"""
+_CATEGORY_SET, _CITY_SET, _AMENITY_SET = 3, 5, 6  # GROUPING() bits of the other columns
+_FACETS = f"""
+    (SELECT coalesce(sum(n), 0) FROM facet WHERE kind = {_CATEGORY_SET}),
     (SELECT json_agg(json_build_array(c.id, c.name, f.n) ORDER BY f.n DESC, c.name)
-     FROM (SELECT category_id, count(*) AS n FROM hit GROUP BY 1) f
-     JOIN booking_category c ON c.id = f.category_id),
+     FROM facet f JOIN booking_category c ON c.id = f.category_id
+     WHERE f.kind = {_CATEGORY_SET}),
     (SELECT json_agg(json_build_array(f.city, f.n) ORDER BY f.n DESC, f.city)
-     FROM (SELECT city, count(*) AS n FROM hit GROUP BY 1) f),
+     FROM facet f WHERE f.kind = {_CITY_SET}),
     (SELECT json_agg(json_build_array(a.id, a.name, f.n) ORDER BY f.n DESC, a.name)
-     FROM (SELECT unnest(amenity_ids) AS id, count(*) AS n FROM hit GROUP BY 1) f
+     FROM (SELECT id, sum(n) AS n FROM facet, unnest(amenity_ids) AS id
+           WHERE kind = {_AMENITY_SET} GROUP BY id) f
      JOIN booking_amenity a ON a.id = f.id)"""
 
 # ts_headline re-parses the text: evaluated for the rows of the page only.
@@ -233,7 +241,7 @@ _Q_FALLBACK = """q AS MATERIALIZED (
     FROM (SELECT (SELECT count(*) FROM (
               SELECT FROM search_resourcedocument d
               WHERE d.document @@ to_tsquery('search_english', %s) AND d.is_active
-              LIMIT %s) s) < %s AS fallback) p)"""
+              LIMIT %s) s) < %s AS fallback OFFSET 0) p)"""
 
 
 def _statement(plan: _Plan, filters, position, first: int, available_during, *,
@@ -243,7 +251,7 @@ def _statement(plan: _Plan, filters, position, first: int, available_during, *,
     q_sql, q_params, match = _query(plan)
     ctes, params = [q_sql], [*q_params]
     columns = "d.resource_id, d.category_id, d.city, d.amenity_ids"
-    ctes.append(f"hit AS MATERIALIZED (SELECT {columns} FROM search_resourcedocument d"
+    ctes.append(f"hit AS (SELECT {columns} FROM search_resourcedocument d"
                 f" WHERE {match} AND {where})")
     params += where_params
     if available_during is not None:
@@ -257,7 +265,7 @@ def _statement(plan: _Plan, filters, position, first: int, available_during, *,
     else:
         page_sql, page_params = _page(plan, f"{match} AND {where}", where_params, position,
                                       first, indexed=True)
-    ctes.append(page_sql)
+    ctes += [page_sql, _FACET_CTE]
     params += page_params
     sql = f"WITH {', '.join(ctes)} SELECT {_FACETS}, {_PAGE}, (SELECT fallback FROM q)"
     return sql, [*params, WHOLE, SNIPPET, _price_date(available_during, now)]
