@@ -5,6 +5,7 @@ Each test runs an event loop of its own (asyncio.run) against the committed test
 
 import asyncio
 
+import psycopg
 import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
@@ -105,3 +106,38 @@ def test_a_dropped_listen_connection_reconnects_and_nothing_is_lost(room, custom
     run(scenario)
 
     assert received == cursors_of(room)
+
+
+def test_a_late_commit_of_a_lower_cursor_is_delivered_not_dropped(room, customer, at):
+    booking = booking_book(resource=room, customer=customer, party_size=1, starts_at=at(8),
+                           ends_at=at(9))
+    book = booker(room, customer, at)
+    received = []
+
+    @sync_to_async
+    def cancel_uncommitted():
+        params = {key: value for key, value in connection.get_connection_params().items()
+                  if key not in ("cursor_factory", "context")}
+        slow = psycopg.connect(**params)
+        slow.execute("UPDATE booking_booking SET status = 'cancelled' WHERE id = %s",
+                     [booking.pk])  # draws the next cursor, commits later
+        return slow
+
+    @sync_to_async
+    def commit(slow):
+        slow.commit()
+        slow.close()
+
+    async def scenario():
+        changes = _changes([room.pk], after=0)
+        received.extend(await take(changes, 1))
+        slow = await cancel_uncommitted()
+        await book()  # a higher cursor, committed first
+        received.extend(await take(changes, 1))
+        await commit(slow)
+        received.extend(await take(changes, 1))
+
+    run(scenario)
+
+    first, lower, higher = cursors_of(room)
+    assert received == [first, higher, lower]
