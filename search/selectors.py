@@ -3,7 +3,7 @@
 `resource_search` runs two SQL statements whatever the query and the sizes involved: one
 asks the vocabulary about the query's words (search/vocabulary.py), one does the rest —
 match, filters (availability included), facet counts over all matches, the ranked page and
-its snippets. See docs/search.md for the behaviour in detail.
+its snippets. search/README.md describes the behaviour in detail.
 """
 
 import datetime as dt
