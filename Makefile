@@ -9,11 +9,17 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test install db-start db-stop db-status db-destroy migrate demo-data serve lint check
+WS_CLIENT := tests/live/ws_client
+BENCH_DB ?= rangebook_bench
+BENCH_RESOURCES ?= 10000
+BENCH_BOOKINGS ?= 1000000
+
+.PHONY: demo test install db-start db-stop db-status db-destroy migrate demo-data serve lint \
+	ws-client bench-data bench-availability
 
 demo: migrate demo-data serve
 
-test: install db-start
+test: install db-start ws-client
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -46,6 +52,21 @@ demo-data: migrate
 
 serve: db-start
 	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT)
+
+# The reference graphql-transport-ws client (npm graphql-ws) for the websocket tests.
+ws-client: $(WS_CLIENT)/node_modules/.installed-stamp
+
+$(WS_CLIENT)/node_modules/.installed-stamp: $(WS_CLIENT)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(WS_CLIENT) --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the graphql-ws websocket tests will be skipped"; fi
+
+# Benchmarks (not part of `make test`): a dedicated database on the same server.
+bench-data: db-start
+	BENCH_DB=$(BENCH_DB) PY=$(PY) bench/prepare.sh $(BENCH_RESOURCES) $(BENCH_BOOKINGS)
+
+bench-availability: db-start
+	$(PY) -m bench.availability --database-name $(BENCH_DB) $(BENCH_ARGS)
 
 lint: install
 	$(PY) -m ruff check .
