@@ -240,8 +240,9 @@ _PER_ACTIVE_RESOURCE = """
 
 def _bucket_starts(window: DateTimeTZRange, bucket: str) -> models.QuerySet:
     """Candidate local start dates of the buckets, for every time zone on Earth."""
-    first = (window.lower - ZONE_SPREAD).date()
-    last = (window.upper + ZONE_SPREAD).date()
+    # In UTC first: .date() of an aware datetime is its date in its own zone.
+    first = (window.lower.astimezone(dt.UTC) - ZONE_SPREAD).date()
+    last = (window.upper.astimezone(dt.UTC) + ZONE_SPREAD).date()
     if bucket == "week":
         first -= dt.timedelta(days=first.weekday())  # the Monday of its ISO week
     return generate_series(

@@ -10,8 +10,7 @@
 -- plans took about a second.
 --
 -- New: booking_open_periods(ids, window), the opening time minus closures, shared by the
--- others; weekly rules are expanded only on their own weekdays, through the rule table's
--- resource index; booking_list_free and booking_occupancy are set-based.
+-- others; weekly rules are joined to local dates on (resource, weekday), through an index; booking_list_free and booking_occupancy are set-based.
 
 -- Per resource among p_resource_ids (active or not): (opening time - closures) in p_window.
 CREATE OR REPLACE FUNCTION booking_open_periods(p_resource_ids bigint[], p_window tstzrange)
@@ -21,9 +20,9 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         SELECT r.id, r.venue_id, v.timezone,
                (lower(p_window) AT TIME ZONE v.timezone)::date AS first_day,
                (upper(p_window) AT TIME ZONE v.timezone)::date AS last_day
-        FROM booking_resource r
+        FROM (SELECT DISTINCT unnest(p_resource_ids) AS id) AS wanted
+        JOIN booking_resource r ON r.id = wanted.id
         JOIN booking_venue v ON v.id = r.venue_id
-        WHERE r.id = ANY (p_resource_ids)
     ),
     special AS (
         SELECT s.resource_id AS id, s.date AS day, s.hours
@@ -31,24 +30,24 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         JOIN booking_specialhours s
           ON s.resource_id = res.id AND s.date BETWEEN res.first_day AND res.last_day
     ),
-    -- Each weekly rule on each of its weekdays within [first_day, last_day].
+    local_day AS (
+        SELECT res.id, res.timezone, res.first_day + i AS day,
+               extract(isodow FROM res.first_day + i)::int AS weekday
+        FROM res, generate_series(0, res.last_day - res.first_day) AS i
+    ),
+    -- The weekly rules of each local date (an equality join on resource and weekday).
     rule_day AS (
-        SELECT res.id, res.timezone, d.day, o.hours
-        FROM res
-        JOIN booking_openinghours o ON o.resource_id = res.id
-        CROSS JOIN LATERAL (
-            SELECT res.first_day
-                   + (o.weekday - extract(isodow FROM res.first_day)::int + 7) % 7
-                   + 7 * k AS day
-            FROM generate_series(0, (res.last_day - res.first_day) / 7) AS k
-        ) AS d
-        WHERE d.day <= res.last_day AND o.valid_during @> d.day
+        SELECT ld.id, ld.timezone, ld.day, o.hours
+        FROM local_day ld
+        JOIN booking_openinghours o
+          ON o.resource_id = ld.id AND o.weekday = ld.weekday AND o.valid_during @> ld.day
     ),
     -- Special hours replace the weekly rules of their date; null hours = closed all day.
     day_hours AS (
         SELECT rd.id, rd.timezone, rd.day, rd.hours
         FROM rule_day rd
-        WHERE NOT EXISTS (SELECT 1 FROM special sp WHERE sp.id = rd.id AND sp.day = rd.day)
+        WHERE NOT EXISTS (SELECT 1 FROM booking_specialhours s
+                          WHERE s.resource_id = rd.id AND s.date = rd.day)
         UNION ALL
         SELECT sp.id, res.timezone, sp.day, sp.hours
         FROM special sp
@@ -102,9 +101,11 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                r.min_length, r.max_length, r.slot_step,
                p_now + extract(epoch FROM r.min_notice) * interval '1 second' AS earliest,
                p_now + extract(epoch FROM r.horizon) * interval '1 second' AS latest
-        FROM booking_resource r
+        -- A join, not `id = ANY (array)`: that tests every row against the whole array.
+        FROM (SELECT DISTINCT unnest(p_resource_ids) AS id) AS wanted
+        JOIN booking_resource r ON r.id = wanted.id
         JOIN booking_venue v ON v.id = r.venue_id
-        WHERE r.id = ANY (p_resource_ids) AND r.is_active
+        WHERE r.is_active
     ),
     busy AS (
         SELECT res.id, range_agg(b.blocked) AS busy
@@ -124,7 +125,9 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
            coalesce(op.open, '{}'),
            coalesce(busy.busy, '{}')
     FROM res
-    LEFT JOIN booking_open_periods(ARRAY(SELECT id FROM res), p_window) AS op
+    -- The ids as given, not ARRAY(SELECT ...): PostgreSQL does not inline a function
+    -- whose arguments hold a sub-select.
+    LEFT JOIN booking_open_periods(p_resource_ids, p_window) AS op
            ON op.resource_id = res.id
     LEFT JOIN busy ON busy.id = res.id
 $$;
@@ -198,17 +201,24 @@ $$;
 -- The resources among p_resource_ids that can be booked for exactly p_period (the same
 -- answer as a 'free_start' slot of its whole length, computed without building slots):
 -- the cheap per-resource rules first, then one index scan for bookings near the period,
--- then closures, then opening time for the few candidates left.
+-- then closures, then opening time for the few candidates left. PL/pgSQL with custom
+-- plans, so the last step is planned knowing how few candidates are left.
 CREATE OR REPLACE FUNCTION booking_list_free(
     p_resource_ids bigint[], p_period tstzrange, p_now timestamptz,
     p_party_size integer DEFAULT NULL)
 RETURNS SETOF bigint
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET plan_cache_mode = force_custom_plan
+AS $$
+DECLARE
+    v_candidates bigint[];
+BEGIN
     WITH res AS MATERIALIZED (
         SELECT r.id, r.venue_id,
                extract(epoch FROM r.turnaround) * interval '1 second' AS turnaround
-        FROM booking_resource r
-        WHERE r.id = ANY (p_resource_ids) AND r.is_active
+        FROM (SELECT DISTINCT unnest(p_resource_ids) AS id) AS wanted
+        JOIN booking_resource r ON r.id = wanted.id
+        WHERE r.is_active
           AND (p_party_size IS NULL OR r.capacity @> p_party_size)
           AND upper(p_period) - lower(p_period) BETWEEN r.min_length AND r.max_length
           AND lower(p_period) >= p_now + extract(epoch FROM r.min_notice) * interval '1 second'
@@ -226,22 +236,23 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     ),
     closure AS MATERIALIZED (
         SELECT c.resource_id, c.venue_id FROM booking_closure c WHERE c.period && p_period
-    ),
-    candidate AS MATERIALIZED (
-        SELECT res.id
-        FROM res
-        WHERE NOT EXISTS (
-                SELECT 1 FROM near
-                WHERE near.resource_id = res.id
-                  AND near.blocked && tstzrange(lower(p_period),
-                                                upper(p_period) + res.turnaround, '[)'))
-          AND NOT EXISTS (
-                SELECT 1 FROM closure
-                WHERE closure.resource_id = res.id OR closure.venue_id = res.venue_id)
     )
-    SELECT op.resource_id
-    FROM booking_open_periods(ARRAY(SELECT id FROM candidate), p_period) AS op
-    WHERE op.open @> p_period
+    SELECT array_agg(res.id) INTO v_candidates
+    FROM res
+    WHERE NOT EXISTS (
+            SELECT 1 FROM near
+            WHERE near.resource_id = res.id
+              AND near.blocked && tstzrange(lower(p_period),
+                                            upper(p_period) + res.turnaround, '[)'))
+      -- Two equality tests rather than one OR, so each can be a hashed anti-join.
+      AND NOT EXISTS (SELECT 1 FROM closure WHERE closure.resource_id = res.id)
+      AND NOT EXISTS (SELECT 1 FROM closure WHERE closure.venue_id = res.venue_id);
+
+    RETURN QUERY
+        SELECT op.resource_id
+        FROM booking_open_periods(v_candidates, p_period) AS op
+        WHERE op.open @> p_period;
+END
 $$;
 
 -- Per resource and bucket [local midnight of a start date, local midnight p_bucket_days
@@ -254,12 +265,22 @@ CREATE OR REPLACE FUNCTION booking_occupancy(
     p_bucket_starts date[], p_bucket_days integer)
 RETURNS TABLE (resource_id bigint, bucket_start date, open interval, booked interval,
                booked_span tstzrange)
-LANGUAGE sql STABLE PARALLEL SAFE AS $$
+-- PL/pgSQL with custom plans: the bucket dates arrive as ARRAY(SELECT ...) from
+-- django-generate-series, and a SQL function with a sub-select argument is not inlined.
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET plan_cache_mode = force_custom_plan
+AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
+
     WITH res AS MATERIALIZED (
         SELECT r.id, v.timezone
-        FROM booking_resource r
+        -- A join, not `id = ANY (array)`: that tests every row against the whole array.
+        FROM (SELECT DISTINCT unnest(p_resource_ids) AS id) AS wanted
+        JOIN booking_resource r ON r.id = wanted.id
         JOIN booking_venue v ON v.id = r.venue_id
-        WHERE r.id = ANY (p_resource_ids) AND r.is_active
+        WHERE r.is_active
     ),
     bucket AS MATERIALIZED (
         SELECT res.id, start_day,
@@ -269,7 +290,7 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
         FROM res CROSS JOIN unnest(p_bucket_starts) AS start_day
     ),
     open AS MATERIALIZED (
-        SELECT * FROM booking_open_periods(ARRAY(SELECT id FROM res), p_window)
+        SELECT * FROM booking_open_periods(p_resource_ids, p_window)
     ),
     open_piece AS (
         SELECT open.resource_id AS id, piece FROM open, unnest(open.open) AS piece
@@ -308,5 +329,6 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     LEFT JOIN open_total ot ON ot.id = bk.id AND ot.start_day = bk.start_day
     LEFT JOIN booked_total bt ON bt.id = bk.id AND bt.start_day = bk.start_day
     WHERE NOT isempty(bk.span)
-    ORDER BY bk.id, bk.start_day
+    ORDER BY bk.id, bk.start_day;
+END
 $$;

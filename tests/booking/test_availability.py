@@ -535,3 +535,21 @@ def test_occupancy_window_limit_and_bucket(db):
     with pytest.raises(AvailabilityError) as excinfo:
         resource_occupancy(resource_ids=[1], window=(T0, T0 + HOUR), bucket="month")
     assert excinfo.value.code == "invalid_bucket"
+
+
+def test_occupancy_buckets_whatever_zone_the_window_is_given_in(place):
+    # 05:45Z-06:15Z is 23:45-00:15 in Chicago, but already the next evening in Kiritimati.
+    room = place(CHICAGO)
+    kiritimati = zoneinfo.ZoneInfo("Pacific/Kiritimati")
+    window = (
+        dt.datetime(2027, 3, 8, 5, 45, tzinfo=UTC).astimezone(kiritimati),
+        dt.datetime(2027, 3, 8, 6, 15, tzinfo=UTC).astimezone(kiritimati),
+    )
+
+    rows = resource_occupancy(resource_ids=[room.pk], window=window, now=EARLY)
+
+    quarter = dt.timedelta(minutes=15)
+    assert [(r.bucket_start, r.open) for r in rows] == [
+        (dt.date(2027, 3, 7), quarter),
+        (dt.date(2027, 3, 8), quarter),
+    ]
