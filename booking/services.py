@@ -283,13 +283,29 @@ def _expire_overlapping_holds(resource: Resource, period: Range, *, now: dt.date
     )
 
 
+REFERENCE_ATTEMPTS = 3
+
+
 def _save(booking: Booking, **kwargs) -> None:
-    try:
-        with transaction.atomic():
-            booking.save(**kwargs)
-    except IntegrityError as exc:
-        raise _domain_error(exc, booking) from exc
+    for attempt in range(1, REFERENCE_ATTEMPTS + 1):
+        try:
+            with transaction.atomic():
+                booking.save(**kwargs)
+            break
+        except IntegrityError as exc:
+            # The database draws each reference (8 of 31 symbols); a repeat is rare and
+            # a new insert draws again.
+            if _is_reference_clash(exc) and attempt < REFERENCE_ATTEMPTS:
+                continue
+            raise _domain_error(exc, booking) from exc
     booking.refresh_from_db(fields=["reference", "blocked", "updated_at"])
+
+
+def _is_reference_clash(exc: IntegrityError) -> bool:
+    cause = exc.__cause__
+    return isinstance(cause, pg_errors.UniqueViolation) and "reference" in (
+        cause.diag.constraint_name or ""
+    )
 
 
 def _check_deferred(booking: Booking) -> None:

@@ -4,6 +4,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.db import connection
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange, NumericRange
 from django.utils import timezone
 
@@ -375,3 +376,26 @@ def test_expire_holds_command(room, customer, at):
     assert out.getvalue() == "1 stale hold(s) marked expired.\n"
     stale.refresh_from_db()
     assert stale.status == "expired"
+
+
+def test_reference_clash_draws_a_new_reference(room, customer, at):
+    # Make the database's reference generator repeat itself once, as bad luck would. The
+    # column default calls the function by its oid, so replace its body in place (the
+    # test's transaction rolls the DDL back).
+    first = book(room, customer, at(9), at(10))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP SEQUENCE clash_once;"
+            "CREATE OR REPLACE FUNCTION booking_new_reference() RETURNS text LANGUAGE sql AS $$"
+            f" SELECT CASE WHEN nextval('clash_once') = 1 THEN '{first.reference}'"
+            "  ELSE 'RB-' || upper(substr(md5(random()::text), 1, 8)) END $$;"
+        )
+
+    second = book(room, customer, at(11), at(12))
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT currval('clash_once')")
+        draws = cursor.fetchone()[0]
+    assert draws == 2
+    assert second.reference != first.reference and second.reference.startswith("RB-")
+    assert Booking.objects.count() == 2
