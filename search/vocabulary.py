@@ -12,6 +12,9 @@ from django.db import connection
 from search.query import ParsedQuery, Token, edit_distance, typo_budget
 
 NEAREST = 12  # trigram neighbours fetched per token
+# Known words in more documents than this get no corrections: a typo is rarely a common
+# word, and the nearest-word search is the costly part of the look-up.
+RARE = 3
 CORRECTIONS = 3  # kept per token
 COMPLETIONS = 5
 COMMONER = 10  # how many times more documents a correction of a known word needs
@@ -19,9 +22,8 @@ COMMONER = 10  # how many times more documents a correction of a known word need
 # `<->` is pg_trgm's distance (1 - similarity), served by the gist_trgm_ops index.
 # https://www.postgresql.org/docs/current/pgtrgm.html#PGTRGM-OP-TABLE
 _LOOKUP = f"""
-    SELECT t.i, u.word,
-           coalesce((SELECT v.documents FROM search_vocabularyword v WHERE v.word = u.word), 0),
-           CASE WHEN length(u.word) >= 4 THEN ARRAY(
+    SELECT t.i, u.word, k.documents,
+           CASE WHEN length(u.word) >= 4 AND k.documents <= {RARE} THEN ARRAY(
                SELECT json_build_array(v.word, v.documents) FROM search_vocabularyword v
                WHERE v.word <> u.word ORDER BY v.word <-> u.word LIMIT {NEAREST}) END,
            CASE WHEN t.prefix THEN ARRAY(
@@ -31,6 +33,8 @@ _LOOKUP = f"""
            to_regclass('search_document_rum') IS NOT NULL
     FROM unnest(%s::text[], %s::boolean[]) WITH ORDINALITY AS t(token, prefix, i)
     CROSS JOIN LATERAL (SELECT lower(search_unaccent(t.token)) AS word) AS u
+    CROSS JOIN LATERAL (SELECT coalesce(max(v.documents), 0) AS documents
+                        FROM search_vocabularyword v WHERE v.word = u.word) AS k
     ORDER BY t.i
 """
 
