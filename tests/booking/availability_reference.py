@@ -250,6 +250,7 @@ def bookable_bounds(res: ResourceData, now: dt.datetime) -> list[Interval]:
 def free_periods(res: ResourceData, window: Interval, now: dt.datetime,
                  ignore_booking_id=None) -> list[Interval]:
     """(Open − Closed − Busy) ∩ window ∩ B."""
+    window, now = _instants(window), now.astimezone(UTC)
     free = subtract(open_time(res, *window), closed_time(res))
     free = subtract(free, busy_time(res, now, ignore_booking_id))
     return intersect(intersect(free, [window]), bookable_bounds(res, now))
@@ -268,7 +269,7 @@ def slots(res: ResourceData, window: Interval, now: dt.datetime, duration: dt.ti
     """Sorted slot starts; each slot is [s, s + duration)."""
     if not offers(res, duration, party_size):
         return []
-    step = step or res.slot_step
+    window, now, step = _instants(window), now.astimezone(UTC), step or res.slot_step
     busy = busy_time(res, now, ignore_booking_id)
     starts = set()
     for lower, upper in free_periods(res, window, now, ignore_booking_id):
@@ -303,6 +304,12 @@ def lower_grid(lower: dt.datetime, upper: dt.datetime,
         s += step
 
 
+def _instants(window) -> Interval:
+    # In UTC, so that `+ timedelta` adds elapsed time, not wall-clock time.
+    lower, upper = window
+    return (lower.astimezone(UTC), upper.astimezone(UTC))
+
+
 def _ceil_div(numerator: dt.timedelta, denominator: dt.timedelta) -> int:
     return -(-numerator // denominator)
 
@@ -310,6 +317,7 @@ def _ceil_div(numerator: dt.timedelta, denominator: dt.timedelta) -> int:
 def free_during(res: ResourceData, period: Interval, now: dt.datetime,
                 party_size: int | None = None) -> bool:
     """Whether the resource could be booked for exactly `period` (resource_list_free)."""
+    period, now = _instants(period), now.astimezone(UTC)
     start, end = period
     if not res.is_active or not offers(res, end - start, party_size):
         return False
@@ -322,6 +330,7 @@ def first_free_slot(res: ResourceData, after: dt.datetime, duration: dt.timedelt
                     now: dt.datetime, lookahead: dt.timedelta = dt.timedelta(days=14),
                     party_size: int | None = None) -> dt.datetime | None:
     """The earliest slot (midnight grid, default step) in [after, after + lookahead)."""
+    after = after.astimezone(UTC)
     starts = slots(res, (after, after + lookahead), now, duration, party_size=party_size)
     return starts[0] if starts else None
 
@@ -332,6 +341,7 @@ def first_free_slot(res: ResourceData, after: dt.datetime, duration: dt.timedelt
 def occupancy(res: ResourceData, window: Interval, now: dt.datetime, bucket: str = "day",
               ) -> list[tuple[dt.date, dt.timedelta, dt.timedelta, float | None]]:
     """(bucket start, open, booked, utilisation) per local day or week overlapping `window`."""
+    window, now = _instants(window), now.astimezone(UTC)
     periods = [b.period for b in busy_bookings(res, now)]
     rows = []
     for first_day, bucket_range in buckets(res.timezone, window, bucket):

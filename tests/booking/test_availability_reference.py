@@ -155,6 +155,33 @@ def test_lord_howe_half_hour_jump():
     assert wall_hours(zone, starts[1:4]) == ["01:00", "02:30", "03:30"]
 
 
+def test_midnight_grid_follows_mid_d_where_clocks_change_at_midnight():
+    # Havana repeats 00:00-01:00 on 2026-11-01: mid(1 Nov) is the later 00:00 (05:00Z), so
+    # 31 October's grid runs 25 h, from 04:00Z on 31 Oct to 05:00Z on 1 Nov.
+    zone = "America/Havana"
+    res = resource(zone, rules=[Rule(6, (1320, 1440), None, None), Rule(7, (0, 1440), None, None)],
+                   closures=[(utc(2026, 11, 1, 3), utc(2026, 11, 1, 4))])
+    window = (utc(2026, 11, 1, 3), utc(2026, 11, 1, 6))
+
+    # 04:00Z = mid(31 Oct) + 16 × 90 min; 05:30Z would be the 17th, past mid(1 Nov).
+    assert ref.slots(res, window, NOW, 30 * MINUTE, step=90 * MINUTE) == [
+        utc(2026, 11, 1, 4), utc(2026, 11, 1, 5)
+    ]
+
+
+def test_local_dates_considered_start_at_the_window_start_local_date():
+    # The contract expands the local dates of the window: 04:30Z is 1 November 00:30 (first)
+    # in Havana, so 31 October's 22:00-24:00 (02:00Z-05:00Z) counts only for a window that
+    # starts on 31 October.
+    zone = "America/Havana"
+    res = resource(zone, rules=[Rule(6, (1320, 1440), None, None)])
+
+    assert ref.free_periods(res, (utc(2026, 11, 1, 4), utc(2026, 11, 1, 6)), NOW) == []
+    assert ref.free_periods(res, (utc(2026, 11, 1, 3), utc(2026, 11, 1, 6)), NOW) == [
+        (utc(2026, 11, 1, 3), utc(2026, 11, 1, 5))
+    ]
+
+
 # --- Time zones and hours ----------------------------------------------------------------
 
 
