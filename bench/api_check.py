@@ -1,0 +1,110 @@
+"""Proof that the baseline runs the API's SQL and answers the API's JSON.
+
+For one body of an operation: the API answers it in process (Django's test client, the
+whole middleware stack) while CaptureQueriesContext records the statements as sent; the
+baseline answers it through a psycopg connection whose cursor records them likewise.
+Both lists must be equal, and so must both answers, once the values that differ by nature
+are masked: `now`, pghistory's context id, savepoint names, and for `book` the new
+booking's id and reference. A booking is checked by booking the same slot twice (the API's
+booking is cancelled before the baseline books it; the baseline's afterwards).
+"""
+
+import asyncio
+import json
+import os
+import re
+
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from psycopg import AsyncClientCursor, AsyncConnection
+from strawberry import relay
+
+from bench import baseline
+from booking.models import Booking
+
+MASKS = [
+    (re.compile(r"'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\+00:00'::timestamptz"), "<now>"),
+    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
+    (re.compile(r'"s\d+_x\d+"'), "<savepoint>"),
+]
+
+
+def check(body: dict, *, token: str | None, writes: bool) -> tuple[list[str], int]:
+    """What differs between the API and the baseline for `body` (nothing: an empty list),
+    and the number of statements the API ran."""
+    raw = json.dumps(body)
+    api_sql, api_answer = _api(raw, token)
+    if writes:
+        _cancel(api_answer)
+    base_sql, base_answer = asyncio.run(_baseline(raw, token))
+    if writes:
+        _cancel(base_answer)
+    problems = [f"API error: {error['message']}" for error in api_answer.get("errors", [])]
+    api_sql, base_sql = _masked(api_sql, api_answer), _masked(base_sql, base_answer)
+    for index in range(max(len(api_sql), len(base_sql))):
+        mine, theirs = (sql[index] if index < len(sql) else "-" for sql in (base_sql, api_sql))
+        if mine != theirs:
+            problems.append(f"statement {index + 1}:\n  API:      {theirs}\n  baseline: {mine}")
+            break
+    if _masked_answer(api_answer) != _masked_answer(base_answer):
+        problems.append(f"answers differ:\n  API:      {api_answer}\n  baseline: {base_answer}")
+    return problems, len(api_sql)
+
+
+def _api(raw: str, token: str | None) -> tuple[list[str], dict]:
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0])
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post("/graphql", raw, content_type="application/json", **headers)
+    return [query["sql"] for query in captured.captured_queries], json.loads(response.content)
+
+
+async def _baseline(raw: str, token: str | None) -> tuple[list[str], dict]:
+    recorded = []
+
+    class RecordingCursor(AsyncClientCursor):
+        async def execute(self, query, params=None, **kwargs):
+            recorded.append(self.mogrify(query, params))
+            return await super().execute(query, params, **kwargs)
+
+    db = await AsyncConnection.connect(
+        _url(), autocommit=True, cursor_factory=RecordingCursor,
+        options=baseline.SESSION_OPTIONS, prepare_threshold=None)
+    headers = {b"authorization": f"Bearer {token}".encode()} if token else {}
+    async with db:
+        answer = await baseline.answer(db, raw.encode(), headers)
+    return recorded, answer
+
+
+def _url() -> str:
+    return os.environ["DATABASE_URL"]  # bench/api.py points it at the bench database
+
+
+def _booking_id(answer: dict) -> int | None:
+    booking = (answer.get("data") or {}).get("book") or {}
+    return int(relay.from_base64(booking["id"])[1]) if "id" in booking else None
+
+
+def _cancel(answer: dict) -> None:
+    if pk := _booking_id(answer):
+        Booking.objects.filter(pk=pk).update(status="cancelled")
+
+
+def _masked(statements: list[str], answer: dict) -> list[str]:
+    out = []
+    for sql in statements:
+        for pattern, mask in MASKS:
+            sql = pattern.sub(mask, sql)
+        if pk := _booking_id(answer):
+            sql = sql.replace(f'"booking_booking"."id" = {pk} ', '"booking_booking"."id" = <id> ')
+        out.append(sql)
+    return out
+
+
+def _masked_answer(answer: dict) -> dict:
+    booking = (answer.get("data") or {}).get("book")
+    if isinstance(booking, dict) and "reference" in booking:
+        return {"data": {"book": {**booking, "id": "<id>", "reference": "<reference>"}}}
+    return answer

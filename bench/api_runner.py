@@ -1,0 +1,102 @@
+"""bench/api.py's run, once Django is set up on the bench database."""
+
+import os
+import random
+import sys
+import tempfile
+from pathlib import Path
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from accounts.models import ApiToken, api_token_create
+from bench import api, api_check
+from bench.api_operations import OPERATIONS, VARIANTS
+from booking.models import Booking
+from schema import schema
+
+
+def run(args) -> None:
+    user = get_user_model().objects.get_or_create(username=api.BENCH_USER)[0]
+    token_row, token = api_token_create(user=user, name="bench/api.py")
+    operations = [op for op in OPERATIONS if not args.only or op.name in args.only]
+    try:
+        with tempfile.TemporaryDirectory(prefix="bench-api-") as directory:
+            rows, notes = measure(args, operations, user, token, Path(directory))
+    finally:
+        ApiToken.objects.filter(pk=token_row.pk).update(revoked_at=timezone.now())
+        # Give the slots back, so the next run finds the data as bench/prepare.sh left it.
+        Booking.objects.filter(customer=user, status="confirmed").update(status="cancelled")
+    print(api.table(rows, notes))
+
+
+def measure(args, operations, user, token: str, directory: Path):
+    rng = random.Random(args.seed)
+    statements, reads = {}, {}
+    for op in operations:
+        variables = op.variables(rng, 1 if op.writes else VARIANTS)
+        statements[op.name] = _checked(op, variables[0], token)
+        if not op.writes:
+            reads[op.name] = api.write_bodies(directory, op.name, op, variables)
+    load_before = os.getloadavg()
+    api_env = {"DJANGO_DEBUG": "0", **dict(item.split("=", 1) for item in args.api_env)}
+    base_env = {"BASELINE_DATABASE_URL": os.environ["DATABASE_URL"]}
+    rows = []
+    with api.server("config.asgi:application", api_env, args.workers) as api_url, \
+            api.server("bench.baseline:application", base_env, args.workers) as base_url:
+        for index, op in enumerate(operations):
+            sides = [("API", api_url), ("baseline", base_url)][::-1 if index % 2 else 1]
+            runs = {name: [] for name, _ in sides}
+            for _ in range(args.rounds):
+                for name, url in sides:
+                    runs[name].append(_side(args, op, url, token, user, rng, directory,
+                                            reads.get(op.name)))
+            api_run, base_run = api.median_run(runs["API"]), api.median_run(runs["baseline"])
+            rows.append((op.label, api_run, base_run, statements[op.name],
+                         api._note(api_run, base_run)))
+            print(f"{op.label}: API {api_run.requests_per_s:,.0f}/s, "
+                  f"baseline {base_run.requests_per_s:,.0f}/s", file=sys.stderr)
+    rows.insert(3, (api.SEARCH_SLOT, None, None, None, _search_note()))
+    load_after = os.getloadavg()
+    notes = [f"{os.cpu_count()} CPUs; each server: uvicorn, {args.workers} worker(s), uvloop, "
+             f"httptools, no access log; wrk: {args.threads} threads, {args.connections} "
+             f"connections, {args.warmup:g} s warm-up then {args.duration:g} s measured per "
+             f"run, {args.rounds} run(s) per side (median); load average (1 min) "
+             f"{load_before[0]:.2f} before, {load_after[0]:.2f} after."]
+    return rows, notes
+
+
+def _checked(op, variables: dict, token: str) -> int:
+    body = {"operationName": op.name, "query": op.document, "variables": variables}
+    problems, count = api_check.check(body, token=token if op.writes else None,
+                                      writes=op.writes)
+    if problems:
+        sys.exit(f"{op.label}: the baseline does not match the API:\n" + "\n".join(problems))
+    return count
+
+
+def _side(args, op, url: str, token: str, user, rng, directory: Path, bodies: Path | None):
+    runs = []
+    for seconds in (args.warmup, args.duration):
+        if op.writes:  # fresh slots for every run: none booked before
+            bodies = api.write_bodies(directory, f"{op.name}-{len(runs)}", op,
+                                      op.variables(rng, int(args.book_rate * seconds) + 100))
+            before = _booked(user)
+        run = api.load(url, bodies, seconds=seconds, connections=args.connections,
+                       threads=args.threads, token=token if op.writes else None)
+        if op.writes:
+            run.booked = _booked(user) - before
+        runs.append(run)
+    return runs[-1]
+
+
+def _booked(user) -> int:
+    return Booking.objects.filter(customer=user, status="confirmed").count()
+
+
+def _search_note() -> str:
+    if "search" in schema._schema.query_type.fields:
+        return "not measured yet: the API has a `search` field; add it to bench/api_operations.py"
+    return ("not measured: the API has no `search` field yet (search/selectors.py has "
+            "`resource_search`; the slot is ready in bench/api_operations.py)")
+

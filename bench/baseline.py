@@ -1,0 +1,356 @@
+"""The practical limit for bench/api.py: the API's SQL through psycopg's async pool.
+
+A plain ASGI callable, no framework. It takes the same POST /graphql bodies as the API,
+picks the operation by `operationName` (it parses no GraphQL: the selection of each
+operation is fixed, see OPERATIONS in bench/api.py), runs the statements the API runs for
+it — the same text, the same parameters, the same transactions — and answers with the
+same JSON. bench/api.py proves both before every run, statement by statement.
+
+    BASELINE_DATABASE_URL=postgresql://... uvicorn bench.baseline:application
+"""
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+import uuid
+
+from psycopg import AsyncClientCursor, errors
+from psycopg.types.range import Range
+from psycopg_pool import AsyncConnectionPool
+
+UTC = dt.UTC
+POOL_SIZE = int(os.environ.get("BASELINE_POOL_SIZE", "16"))
+# What Django's settings give every session (config/settings/base.py).
+SESSION_OPTIONS = "-c jit=off"
+
+
+def _columns(table: str, *names: str) -> str:
+    return ", ".join(f'"{table}"."{name}"' for name in names)
+
+
+RESOURCE = ("id", "venue_id", "category_id", "name", "slug", "description", "capacity",
+            "turnaround", "min_notice", "horizon", "min_length", "max_length", "slot_step",
+            "is_active", "created_at", "updated_at")
+VENUE = ("id", "name", "slug", "description", "address", "city", "country", "timezone")
+USER = ("id", "password", "last_login", "is_superuser", "username", "first_name", "last_name",
+        "email", "is_staff", "is_active", "date_joined")
+BOOKING = ("id", "reference", "resource_id", "customer_id", "party_size", "period", "blocked",
+           "status", "hold_expires_at", "created_at", "updated_at")
+BY_VENUE_AND_NAME = 'ORDER BY "booking_venue"."name" ASC, "booking_resource"."name" ASC'
+JOIN_VENUE = ('INNER JOIN "booking_venue" ON ("booking_resource"."venue_id" = '
+              '"booking_venue"."id")')
+
+# --- the statements, as Django sends them (bench/api.py compares them) ----------------
+
+SQL_RESOURCE = (
+    "SELECT " + _columns("booking_resource", "id", "venue_id", "name", "slug", "capacity")
+    + ", " + _columns("booking_venue", "id", "name", "timezone")
+    + f' FROM "booking_resource" {JOIN_VENUE} WHERE ("booking_resource"."is_active" AND '
+    f'"booking_resource"."id" = %s) {BY_VENUE_AND_NAME} LIMIT 1')
+
+SQL_RESOURCES = (
+    "SELECT " + _columns("booking_resource", "id", "venue_id", "name", "capacity")
+    + ", " + _columns("booking_venue", "id", "name", "city", "timezone")
+    + f' FROM "booking_resource" {JOIN_VENUE} WHERE "booking_resource"."is_active" '
+    f"{BY_VENUE_AND_NAME} LIMIT {{limit}} OFFSET {{offset}}")
+
+SQL_AMENITIES = (
+    'SELECT ("booking_resource_amenities"."resource_id") AS '
+    '"_prefetch_related_val_resource_id", '
+    + _columns("booking_amenity", "id", "name", "slug")
+    + ' FROM "booking_amenity" INNER JOIN "booking_resource_amenities" ON '
+    '("booking_amenity"."id" = "booking_resource_amenities"."amenity_id") WHERE '
+    '"booking_resource_amenities"."resource_id" IN ({ids}) ORDER BY "booking_amenity"."name" ASC')
+
+SQL_FREE_PERIODS = "SELECT resource_id, free FROM booking_free_periods(%s, %s, %s, %s)"
+
+# pghistory's middleware puts its context in front of every statement but a SELECT.
+PGHISTORY = ("SELECT set_config('pghistory.context_id', %s, true), "
+             "set_config('pghistory.context_metadata', %s, true); ")
+
+SQL_SLOTS = PGHISTORY + """
+    WITH slot AS MATERIALIZED (SELECT * FROM booking_slots(%s, %s, %s, %s, %s, %s, %s, %s))
+    SELECT r.id, array_agg(slot.slot_start ORDER BY slot.slot_start) FILTER (WHERE slot.slot_start IS NOT NULL)
+    FROM booking_resource r
+    LEFT JOIN slot ON slot.resource_id = r.id
+    WHERE r.id = ANY (%s) AND r.is_active
+    GROUP BY r.id
+    ORDER BY r.id
+"""  # noqa: E501 - booking/selectors.py's text, byte for byte
+
+SQL_TOKEN_USER = (
+    "SELECT " + _columns("accounts_apitoken", "id", "user_id", "name", "key_digest", "hint",
+                         "created_at", "revoked_at")
+    + ", " + _columns("auth_user", *USER)
+    + ' FROM "accounts_apitoken" INNER JOIN "auth_user" ON ("accounts_apitoken"."user_id" = '
+    '"auth_user"."id") WHERE ("accounts_apitoken"."revoked_at" IS NULL AND '
+    '"auth_user"."is_active" AND "accounts_apitoken"."key_digest" = %s) '
+    'ORDER BY "accounts_apitoken"."created_at" DESC LIMIT 1')
+
+SQL_BOOK_RESOURCE = (
+    "SELECT " + _columns("booking_resource", *RESOURCE) + ", " + _columns("booking_venue", *VENUE)
+    + f' FROM "booking_resource" {JOIN_VENUE} WHERE "booking_resource"."id" = %s '
+    f"{BY_VENUE_AND_NAME} LIMIT 1")
+
+SQL_LOCK = ("SELECT pg_advisory_xact_lock('booking_resource'::regclass::oid::int, id::int)"
+            " FROM unnest(%s::bigint[]) AS id")
+
+SQL_CHECK_OPEN = ("SELECT booking_opening_time(%(id)s, %(p)s) @> %(p)s::tstzrange,"
+                  "       booking_closed_time(%(id)s, %(p)s) && %(p)s::tstzrange")
+
+SQL_EXPIRE_HOLDS = PGHISTORY + (
+    'UPDATE "booking_booking" SET "status" = %s, "hold_expires_at" = NULL WHERE '
+    '("booking_booking"."resource_id" = %s AND "booking_booking"."hold_expires_at" <= %s AND '
+    '"booking_booking"."status" = %s AND "booking_booking"."blocked" && %s)')
+
+SQL_INSERT = PGHISTORY + (
+    'INSERT INTO "booking_booking" ("reference", "resource_id", "customer_id", "party_size", '
+    '"period", "blocked", "status", "hold_expires_at", "created_at", "updated_at") VALUES '
+    "(DEFAULT, %s, %s, %s, %s::tstzrange, %s::tstzrange, %s, %s, DEFAULT, DEFAULT) RETURNING "
+    + _columns("booking_booking", "id", "reference", "created_at", "updated_at"))
+
+SQL_REFRESH = ("SELECT " + _columns("booking_booking", "id", "reference", "blocked", "updated_at")
+               + ' FROM "booking_booking" WHERE "booking_booking"."id" = %s LIMIT 21')
+
+SQL_BOOKING_OUT = (
+    "SELECT " + _columns("booking_booking", *BOOKING) + ", "
+    + _columns("booking_resource", *RESOURCE) + ", " + _columns("booking_venue", *VENUE) + ", "
+    + _columns("booking_category", "id", "name", "slug", "description") + ", "
+    + _columns("auth_user", *USER)
+    + ' FROM "booking_booking" INNER JOIN "booking_resource" ON ("booking_booking"."resource_id"'
+    f' = "booking_resource"."id") {JOIN_VENUE} INNER JOIN "booking_category" ON '
+    '("booking_resource"."category_id" = "booking_category"."id") INNER JOIN "auth_user" ON '
+    '("booking_booking"."customer_id" = "auth_user"."id") WHERE "booking_booking"."id" = %s '
+    "LIMIT 21")
+
+SQL_OPENING_HOURS = (
+    "SELECT " + _columns("booking_openinghours", "id", "resource_id", "weekday", "hours",
+                         "valid_during")
+    + ' FROM "booking_openinghours" INNER JOIN "booking_resource" ON '
+    f'("booking_openinghours"."resource_id" = "booking_resource"."id") {JOIN_VENUE} '
+    'WHERE "booking_openinghours"."resource_id" IN (%s) '
+    f'{BY_VENUE_AND_NAME}, "booking_openinghours"."weekday" ASC, '
+    '"booking_openinghours"."hours" ASC')
+
+SQL_RATES = (
+    "SELECT " + _columns("booking_rate", "id", "resource_id", "valid_during", "price_per_hour",
+                         "currency")
+    + ' FROM "booking_rate" INNER JOIN "booking_resource" ON ("booking_rate"."resource_id" = '
+    f'"booking_resource"."id") {JOIN_VENUE} WHERE "booking_rate"."resource_id" IN (%s) '
+    f'{BY_VENUE_AND_NAME}, "booking_rate"."valid_during" ASC')
+
+
+# --- operations: variables in, the `data` of the GraphQL answer out -------------------
+
+
+async def resource(db, variables, request):
+    rows = await _rows(db, SQL_RESOURCE, [_node_id(variables["id"])])
+    if not rows:
+        return {"resource": None}
+    pk, _, name, slug, capacity, _, venue, zone = rows[0]
+    return {"resource": {"id": _gid("Resource", pk), "name": name, "slug": slug,
+                         "capacity": _range(capacity), "venue": {"name": venue, "timezone": zone}}}
+
+
+async def resources(db, variables, request):
+    # Django writes LIMIT and OFFSET into the text; so do we (both are ints).
+    sql = SQL_RESOURCES.format(limit=int(variables.get("limit", 20)),
+                               offset=int(variables.get("offset", 0)))
+    rows = await _rows(db, sql, [])
+    amenities = {pk: [] for pk, *_ in rows}
+    if rows:
+        ids = list(amenities)
+        sql = SQL_AMENITIES.format(ids=", ".join(["%s"] * len(ids)))
+        for resource_id, pk, name, slug in await _rows(db, sql, ids):
+            amenities[resource_id].append({"id": _gid("Amenity", pk), "name": name, "slug": slug})
+    return {"resources": [
+        {"id": _gid("Resource", pk), "name": name,
+         "capacity": {"lower": capacity.lower, "upper": capacity.upper},
+         "venue": {"id": _gid("Venue", venue_id), "name": venue, "city": city, "timezone": zone},
+         "amenities": amenities[pk]}
+        for pk, _, name, capacity, venue_id, venue, city, zone in rows]}
+
+
+async def availability(db, variables, request):
+    ids = [_node_id(gid) for gid in variables["ids"]]
+    window = Range(_instant(variables["window"]["lower"]), _instant(variables["window"]["upper"]),
+                   "[)")
+    duration = dt.timedelta(minutes=variables.get("duration", 60))
+    free = await _rows(db, SQL_FREE_PERIODS, [ids, window, _now(), None])
+    slots = dict(await _rows(db, SQL_SLOTS, [
+        *_history(request, user=None), ids, window, _now(), duration, None, "midnight", None,
+        None, ids]))
+    return {"availability": [
+        {"resourceId": _gid("Resource", pk),
+         "freePeriods": [{"lower": _iso(p.lower), "upper": _iso(p.upper)} for p in periods],
+         "slots": [{"start": _iso(start), "end": _iso(start + duration)}
+                   for start in slots.get(pk) or []]}
+        for pk, periods in free]}
+
+
+async def book(db, variables, request):
+    user = await _token_user(db, request)
+    if user is None:
+        return {"book": {"__typename": "PermissionDenied", "code": "not_authenticated",
+                         "message": "Sign in to book."}}
+    booking = variables["input"]
+    rows = await _rows(db, SQL_BOOK_RESOURCE, [_node_id(booking["resourceId"])])
+    resource_id, turnaround = rows[0][0], rows[0][7]
+    period = Range(_instant(booking["period"]["lower"]), _instant(booking["period"]["upper"]),
+                   "[)")
+    try:
+        pk = await _insert(db, request, user, resource_id, turnaround, period,
+                           booking.get("partySize", 1))
+    except errors.ExclusionViolation:
+        return {"book": {"__typename": "BookingConflictError", "code": "booking_conflict"}}
+    row = (await _rows(db, SQL_BOOKING_OUT, [pk]))[0]
+    for sql in (SQL_AMENITIES.format(ids="%s"), SQL_OPENING_HOURS, SQL_RATES):
+        await _rows(db, sql, [resource_id])
+    return {"book": {"__typename": "Booking", "id": _gid("Booking", pk), "reference": row[1],
+                     "status": row[7].upper(), "partySize": row[4],
+                     "period": {"lower": _iso(row[5].lower), "upper": _iso(row[5].upper)}}}
+
+
+async def _insert(db, request, user, resource_id, turnaround, period, party_size) -> int:
+    """The service's transaction: lock, check hours, expire stale holds, insert."""
+    history = _history(request, user=user)
+    savepoint = f'"s{id(request)}_x1"'
+    await _execute(db, "BEGIN")
+    try:
+        await _rows(db, SQL_LOCK, [[resource_id]])
+        await _rows(db, SQL_CHECK_OPEN, {"id": resource_id, "p": period})
+        blocked = Range(period.lower, period.upper + turnaround, "[)")
+        await _execute(db, SQL_EXPIRE_HOLDS, [*history, "expired", resource_id, _now(), "held",
+                                              blocked])
+        await _execute(db, PGHISTORY + f"SAVEPOINT {savepoint}", history)
+        try:
+            rows = await _rows(db, SQL_INSERT, [*history, resource_id, user, party_size, period,
+                                                None, "confirmed", None])
+        except errors.ExclusionViolation:
+            await _execute(db, f"ROLLBACK TO SAVEPOINT {savepoint}")
+            await _execute(db, PGHISTORY + f"RELEASE SAVEPOINT {savepoint}", history)
+            raise
+        await _execute(db, PGHISTORY + f"RELEASE SAVEPOINT {savepoint}", history)
+        await _rows(db, SQL_REFRESH, [rows[0][0]])
+    except BaseException:
+        await _execute(db, "ROLLBACK")
+        raise
+    await _execute(db, "COMMIT")
+    return rows[0][0]
+
+
+async def _token_user(db, request) -> int | None:
+    header = request["headers"].get(b"authorization", b"").decode()
+    if not header.startswith("Bearer "):
+        return None
+    digest = hashlib.sha256(header.removeprefix("Bearer ").strip().encode()).hexdigest()
+    rows = await _rows(db, SQL_TOKEN_USER, [digest])
+    return rows[0][7] if rows else None
+
+
+OPERATIONS = {"Resource": resource, "Resources": resources, "Availability": availability,
+              "Book": book}
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+async def _rows(db, sql, params) -> list[tuple]:
+    async with db.cursor() as cursor:
+        await cursor.execute(sql, params)
+        while cursor.nextset():  # the rows of the last statement (after pghistory's SELECT)
+            pass
+        return await cursor.fetchall()
+
+
+async def _execute(db, sql, params=None) -> None:
+    async with db.cursor() as cursor:
+        await cursor.execute(sql, params)
+
+
+def _history(request, *, user) -> list[str]:
+    """pghistory's context id (one per request) and metadata, as its middleware sets them."""
+    context = request.setdefault("history", str(uuid.uuid4()))
+    return [context, json.dumps({"user": user, "url": "/graphql"})]
+
+
+def _gid(type_name: str, pk: int) -> str:
+    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+
+
+def _node_id(gid: str) -> int:
+    return int(base64.b64decode(gid).decode().partition(":")[2])
+
+
+def _instant(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+def _iso(instant: dt.datetime) -> str:
+    return instant.astimezone(UTC).isoformat()
+
+
+def _range(value: Range) -> dict:
+    return {"lower": value.lower, "upper": value.upper, "lowerInc": value.lower_inc,
+            "upperInc": value.upper_inc, "isEmpty": value.isempty}
+
+
+# --- ASGI -------------------------------------------------------------------------------
+
+_pool: AsyncConnectionPool | None = None
+
+
+def pool_for(url: str, size: int = POOL_SIZE) -> AsyncConnectionPool:
+    return AsyncConnectionPool(
+        url, min_size=size, max_size=size, open=False,
+        kwargs={"autocommit": True, "cursor_factory": AsyncClientCursor, "options":
+                SESSION_OPTIONS, "prepare_threshold": None})
+
+
+async def answer(db, body: bytes, headers: dict) -> dict:
+    """The GraphQL answer to one request body (also used by bench/api.py's check)."""
+    payload = json.loads(body)
+    operation = OPERATIONS.get(payload.get("operationName"))
+    if operation is None:
+        return {"data": {"__typename": "Query"}}  # the readiness probe: { __typename }
+    return {"data": await operation(db, payload.get("variables") or {}, {"headers": headers})}
+
+
+async def application(scope, receive, send):
+    if scope["type"] == "lifespan":
+        return await _lifespan(receive, send)
+    body = await _body(receive)
+    async with _pool.connection() as db:
+        result = await answer(db, body, dict(scope["headers"]))
+    body = json.dumps(result, separators=(",", ":")).encode()  # as strawberry writes it
+    await send({"type": "http.response.start", "status": 200, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _body(receive) -> bytes:
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+async def _lifespan(receive, send):
+    global _pool
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            _pool = pool_for(os.environ["BASELINE_DATABASE_URL"])
+            await _pool.open(wait=True)
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await _pool.close()
+            return await send({"type": "lifespan.shutdown.complete"})
