@@ -238,10 +238,8 @@ _Q_FALLBACK = """q AS MATERIALIZED (
            CASE WHEN p.fallback THEN to_tsquery('search_english', %s)
                 ELSE to_tsquery('search_english', %s) END AS highlight,
            to_tsquery('search_english', %s) AS exact, p.fallback
-    FROM (SELECT (SELECT count(*) FROM (
-              SELECT FROM search_resourcedocument d
-              WHERE d.document @@ to_tsquery('search_english', %s) AND d.is_active
-              LIMIT %s) s) < %s AS fallback OFFSET 0) p)"""
+    FROM (SELECT search_fewer_matches(to_tsquery('search_english', %s), %s) AS fallback
+          OFFSET 0) p)"""
 
 
 def _statement(plan: _Plan, filters, position, first: int, available_during, *,
@@ -277,7 +275,7 @@ def _query(plan: _Plan) -> tuple[str, list, str]:
         return _Q_FIXED, [plan.exact, plan.exact], "d.document @@ (SELECT query FROM q)"
     if plan.ranked:
         return (_Q_FALLBACK, [plan.fuzzy, plan.exact, plan.fuzzy, plan.exact, plan.exact,
-                              plan.exact, FEW, FEW], "d.document @@ (SELECT query FROM q)")
+                              plan.exact, FEW], "d.document @@ (SELECT query FROM q)")
     if plan.parsed.groups:  # exclusions only: everything but them
         excluded = negative_tsquery_text(plan.parsed)
         return (_Q_FIXED.replace("to_tsquery('search_english', %s) AS highlight",

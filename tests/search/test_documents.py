@@ -170,3 +170,22 @@ def test_vocabulary_keeps_unaccented_words(room):
 
     assert set(VocabularyWord.objects.filter(word__in=["grunschnabel", "cafe"])
                .values_list("word", flat=True)) == {"grunschnabel", "cafe"}
+
+
+def test_document_rows_stay_narrow(venue, category):
+    long_text = "A bright corner room overlooking the canal with tall factory windows. " * 8
+    Resource.objects.bulk_create(
+        Resource(venue=venue, category=category, name=f"Room {i}", slug=f"room-{i}",
+                 description=long_text, capacity=NumericRange(1, 9))
+        for i in range(40)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(DISTINCT (ctid::text::point)[0]) FROM"
+                       " search_resourcedocument")
+        pages = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM search_resourcedocument"
+                       " WHERE toast_seed IS NOT NULL")
+        seeded = cursor.fetchone()[0]
+
+    # Inline, 40 documents of about 1.2 kB would fill 7 heap pages.
+    assert pages <= 2 and seeded == 0
