@@ -197,6 +197,10 @@ class OpeningHours(models.Model):
     class Meta:
         ordering = ["resource", "weekday", "hours"]
         verbose_name_plural = "opening hours"
+        indexes = [
+            # Availability joins rules to local dates on (resource, weekday).
+            models.Index(fields=["resource", "weekday"], name="openinghours_resource_day"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(weekday__gte=1, weekday__lte=7), name="openinghours_weekday_iso"

@@ -23,6 +23,10 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.AddIndex(
+            model_name='openinghours',
+            index=models.Index(fields=['resource', 'weekday'], name='openinghours_resource_day'),
+        ),
+        migrations.AddIndex(
             model_name='booking',
             index=django.contrib.postgres.indexes.GistIndex(condition=models.Q(('status__in', ['held', 'confirmed'])), fields=['blocked'], name='booking_blocked_active'),
         ),
