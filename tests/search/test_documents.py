@@ -172,7 +172,11 @@ def test_vocabulary_keeps_unaccented_words(room):
                .values_list("word", flat=True)) == {"grunschnabel", "cafe"}
 
 
-def test_document_rows_stay_narrow(venue, category):
+def test_document_rows_stay_narrow_with_rum(venue, category):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass('search_document_rum') IS NOT NULL")
+        if not cursor.fetchone()[0]:
+            pytest.skip("documents stay inline with GIN (ranking reads every match)")
     long_text = "A bright corner room overlooking the canal with tall factory windows. " * 8
     Resource.objects.bulk_create(
         Resource(venue=venue, category=category, name=f"Room {i}", slug=f"room-{i}",
