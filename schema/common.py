@@ -77,10 +77,30 @@ def _to_range(self) -> Range:
         if isinstance(bound, dt.datetime) and timezone.is_naive(bound):
             raise ValidationError("Datetimes need a UTC offset, e.g. 2026-11-24T14:00:00+01:00.",
                                   code="naive_datetime")
+        if isinstance(bound, decimal.Decimal) and bound.is_nan():
+            # Not comparable in Python; PostgreSQL would sort it above every number.
+            raise ValidationError("A bound must be a number, not NaN.", code="invalid_range")
     if self.lower is not None and self.upper is not None and self.lower > self.upper:
         raise ValidationError("The lower bound is above the upper bound.", code="invalid_range")
     bounds = ("[" if self.lower_inc else "(") + ("]" if self.upper_inc else ")")
+    if isinstance(self, IntRangeInput) and _int4_overflows(self.lower, self.upper, bounds):
+        raise ValidationError(f"Integer ranges must fit in [{INT4_MIN}, {INT4_MAX}) once "
+                              "written as [lower, upper).", code="out_of_range")
     return Range(self.lower, self.upper, bounds)
+
+
+# int4range, the only integer range (GraphQL's Int is 32-bit, too).
+INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
+
+
+def _int4_overflows(lower: int | None, upper: int | None, bounds: str) -> bool:
+    """PostgreSQL stores a non-empty int4range as [): it adds 1 to an exclusive lower or an
+    inclusive upper bound, and at INT4_MAX that fails with "integer out of range"."""
+    if any(v is not None and not INT4_MIN <= v <= INT4_MAX for v in (lower, upper)):
+        return True
+    if lower is not None and lower == upper and bounds != "[]":
+        return False  # empty before PostgreSQL canonicalises anything
+    return (lower == INT4_MAX and bounds[0] == "(") or (upper == INT4_MAX and bounds[1] == "]")
 
 
 DateTimeRangeInput = _input_type(

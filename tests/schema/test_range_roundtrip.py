@@ -1,0 +1,820 @@
+"""Ranges through the API equal what PostgreSQL stores (issue 5: the round-trip property).
+
+Hypothesis draws ranges of every kind the API has: empty, unbounded on either side, all
+four bound combinations, bounds equal, adjacent or inverted, instants in UTC offsets such
+as +05:45 and -03:30 with microseconds, spelt the ways ISO 8601 allows. The oracle is
+PostgreSQL itself, given the client's own text: `tstzrange(%s::timestamptz, %s::timestamptz,
+'[)')` or `'empty'::tstzrange`. Then
+
+- an input converts to the range PostgreSQL builds, or to a coded error where PostgreSQL
+  refuses to build one (inverted bounds, int4 overflow) or the API refuses on purpose
+  (bounds on an empty range, naive datetimes, NaN);
+- a filter operator returns exactly the rows PostgreSQL's operator returns for that range;
+- a stored range reads back as PostgreSQL's lower(), upper(), lower_inc(), upper_inc() and
+  isempty(), datetimes as the same instant in UTC.
+
+Through GraphQL: tstzrange (Booking.period, Booking.blocked, the booking mutations, free
+periods) and int4range (Resource.capacity). No root field takes a DateRangeFilter (RateFilter
+is on none), so date filters are applied to Rate and OpeningHours querysets directly; their
+outputs go through GraphQL. DecimalRange is on no type at all: conversion only.
+"""
+
+import datetime as dt
+import decimal
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DataError, IntegrityError, connection, transaction
+from django.db.backends.postgresql.psycopg_any import NumericRange
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+from strawberry.relay import to_base64
+from strawberry_django.filters import process_filters
+
+from booking.models import OpeningHours, Rate, Resource
+from schema.common import (
+    DateRange,
+    DateRangeFilter,
+    DateRangeInput,
+    DateTimeRange,
+    DateTimeRangeInput,
+    DecimalRange,
+    DecimalRangeInput,
+    IntRange,
+    IntRangeInput,
+    range_out,
+)
+from tests.conftest import make_resource
+
+UTC = dt.UTC
+INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
+
+
+def examples(n: int):
+    return settings(max_examples=n, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+# --- the kinds of range and the oracle ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    sql: str  # the PostgreSQL range type
+    element: str  # its element type
+    input: type
+    output: type
+
+
+DATETIME = Kind("tstzrange", "timestamptz", DateTimeRangeInput, DateTimeRange)
+DATE = Kind("daterange", "date", DateRangeInput, DateRange)
+INT = Kind("int4range", "int4", IntRangeInput, IntRange)
+DECIMAL = Kind("numrange", "numeric", DecimalRangeInput, DecimalRange)
+
+
+@dataclass(frozen=True)
+class Raw:
+    """A range as a client writes it; `*_text` is how the bound is spelt on the wire."""
+
+    lower: Any = None
+    upper: Any = None
+    lower_inc: bool = True
+    upper_inc: bool = False
+    is_empty: bool = False
+    lower_text: str | None = None
+    upper_text: str | None = None
+
+    def to_input(self, kind: Kind):
+        return kind.input(lower=self.lower, upper=self.upper, lower_inc=self.lower_inc,
+                          upper_inc=self.upper_inc, is_empty=self.is_empty)
+
+    def variables(self, kind: Kind, *, omit_defaults: bool = False) -> dict:
+        value = {"lower": _wire(kind, self.lower, self.lower_text),
+                 "upper": _wire(kind, self.upper, self.upper_text),
+                 "lowerInc": self.lower_inc, "upperInc": self.upper_inc,
+                 "isEmpty": self.is_empty}
+        if omit_defaults:
+            defaults = {"lower": None, "upper": None, "lowerInc": True, "upperInc": False,
+                        "isEmpty": False}
+            value = {k: v for k, v in value.items() if v != defaults[k]}
+        return value
+
+    @property
+    def bounds(self) -> str:
+        return ("[" if self.lower_inc else "(") + ("]" if self.upper_inc else ")")
+
+
+def _wire(kind: Kind, value, text):
+    if value is None or kind is INT:
+        return value
+    return text if text is not None else str(value)
+
+
+def _text(value, text):
+    return None if value is None else (text if text is not None else str(value))
+
+
+@dataclass(frozen=True)
+class Built:
+    """PostgreSQL built a range from the client's text: `sql` with `params` is it."""
+
+    sql: str
+    params: list
+
+
+@dataclass(frozen=True)
+class Refused:
+    code: str
+
+
+def oracle(kind: Kind, raw: Raw) -> Built | Refused:
+    """What the API must do with `raw`: PostgreSQL's range, or the error code."""
+    if raw.is_empty:
+        if raw.lower is not None or raw.upper is not None:
+            return Refused("invalid_range")
+        return Built(f"'empty'::{kind.sql}", [])
+    if any(isinstance(v, dt.datetime) and v.tzinfo is None for v in (raw.lower, raw.upper)):
+        return Refused("naive_datetime")  # PostgreSQL would guess the session's zone
+    if any(isinstance(v, decimal.Decimal) and v.is_nan() for v in (raw.lower, raw.upper)):
+        return Refused("invalid_range")  # PostgreSQL sorts NaN above all; we refuse it
+    built = Built(f"{kind.sql}(%s::{kind.element}, %s::{kind.element}, %s)",
+                  [_text(raw.lower, raw.lower_text), _text(raw.upper, raw.upper_text),
+                   raw.bounds])
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SELECT {built.sql}", built.params)
+    except DataError as exc:
+        # 22000: "range lower bound must be less than or equal to range upper bound";
+        # 22003: int4range's canonical [) form overflows.
+        return Refused({"22000": "invalid_range", "22003": "out_of_range"}[
+            exc.__cause__.sqlstate])
+    return built
+
+
+def parts(expression: str) -> str:
+    """SQL for the five things a range is, in the order of `api_parts`."""
+    e = expression
+    return f"lower({e}), upper({e}), lower_inc({e}), upper_inc({e}), isempty({e})"
+
+
+def sql_one(sql: str, params=()) -> tuple:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()
+
+
+def sql_all(sql: str, params=()) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def api_parts(kind: Kind, value: dict) -> tuple:
+    """A range as the API printed it, with datetimes parsed (they must be in UTC)."""
+
+    def parse(text):
+        if text is None or kind in (INT, DECIMAL) and not isinstance(text, str):
+            return text
+        if kind is DATETIME:
+            instant = dt.datetime.fromisoformat(text)
+            assert instant.utcoffset() == dt.timedelta(0), f"not UTC: {text}"
+            return instant
+        if kind is DATE:
+            return dt.date.fromisoformat(text)
+        return decimal.Decimal(text)
+
+    return (parse(value["lower"]), parse(value["upper"]), value["lowerInc"],
+            value["upperInc"], value["isEmpty"])
+
+
+def object_parts(value) -> tuple:
+    return (value.lower, value.upper, value.lower_inc, value.upper_inc, value.is_empty)
+
+
+def as_dict(value) -> dict:
+    return {"lower": value.lower, "upper": value.upper, "lowerInc": value.lower_inc,
+            "upperInc": value.upper_inc, "isEmpty": value.is_empty}
+
+
+def rolled_back():
+    """Each hypothesis example writes inside a savepoint that is rolled back."""
+
+    class Savepoint:
+        def __enter__(self):
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+
+        def __exit__(self, *exc):
+            transaction.set_rollback(True)
+            return self.atomic.__exit__(*exc)
+
+    return Savepoint()
+
+
+# --- strategies ---------------------------------------------------------------------------
+
+OFFSETS = [dt.timedelta(0), dt.timedelta(hours=5, minutes=45), -dt.timedelta(hours=3, minutes=30),
+           dt.timedelta(hours=14), -dt.timedelta(hours=12), dt.timedelta(hours=1)]
+BASE = dt.datetime(2030, 3, 30, 22, 0, tzinfo=UTC)  # a DST night in Europe, for good measure
+FAR_INSTANTS = [dt.datetime(1970, 1, 1, tzinfo=UTC), dt.datetime(2100, 12, 31, 23, tzinfo=UTC)]
+
+
+def instants(base: dt.datetime, *, far: bool = True) -> st.SearchStrategy[dt.datetime]:
+    """Instants 10 minutes apart (so ranges meet, nest and coincide), some 1 µs later."""
+    near = st.builds(lambda k, micro: base + k * dt.timedelta(minutes=10)
+                     + dt.timedelta(microseconds=micro),
+                     st.integers(-1, 8), st.sampled_from([0, 0, 0, 1, 999999]))
+    return near | st.sampled_from(FAR_INSTANTS) if far else near
+
+
+@st.composite
+def spelt(draw, instant: st.SearchStrategy, *, naive: bool = True) -> tuple[dt.datetime, str]:
+    """An instant in some UTC offset, spelt like a client might; sometimes without one."""
+    value = draw(instant).astimezone(dt.timezone(draw(st.sampled_from(OFFSETS))))
+    if naive and draw(st.integers(0, 11)) == 0:
+        value = value.replace(tzinfo=None)
+        return value, value.isoformat()
+    text = value.isoformat()
+    style = draw(st.sampled_from(["extended", "basic", "zulu"]))
+    if style == "basic" and value.utcoffset():
+        text = text[:-3] + text[-2:]  # +05:45 -> +0545
+    elif style == "zulu" and not value.utcoffset():
+        text = text.removesuffix("+00:00") + "Z"
+    return value, text
+
+
+@st.composite
+def raw_ranges(draw, kind: Kind, elements: st.SearchStrategy) -> Raw:
+    """Any range a client may write, valid or not. `elements` draws (value, text)."""
+    shape = draw(st.sampled_from(["range"] * 6 + ["empty", "empty with bounds"]))
+    lower, lower_text = draw(st.none().map(lambda _: (None, None)) | elements)
+    upper, upper_text = draw(st.none().map(lambda _: (None, None)) | elements)
+    if shape == "empty":
+        return Raw(is_empty=True, lower_inc=draw(st.booleans()), upper_inc=draw(st.booleans()))
+    if shape == "empty with bounds" and lower is None and upper is None:
+        lower, lower_text = draw(elements)
+    return Raw(lower, upper, draw(st.booleans()), draw(st.booleans()),
+               shape == "empty with bounds", lower_text, upper_text)
+
+
+def plain(values: st.SearchStrategy) -> st.SearchStrategy:
+    return values.map(lambda v: (v, str(v)))
+
+
+DATETIMES = spelt(instants(BASE))
+DATES = plain(st.builds(lambda k: dt.date(2030, 3, 28) + dt.timedelta(days=k), st.integers(-1, 6))
+              | st.sampled_from([dt.date(1, 1, 1), dt.date(1999, 12, 31), dt.date(9999, 12, 30)]))
+INTS = plain(st.integers(-1, 9) | st.sampled_from([INT4_MIN, INT4_MIN + 1, INT4_MAX - 1,
+                                                   INT4_MAX]))
+DECIMALS = plain(st.sampled_from([decimal.Decimal(v) for v in (
+    "-2.5", "0", "0.000001", "0.5", "1", "1.00", "1.000001", "2", "1E+3", "Infinity",
+    "-Infinity", "NaN")]))
+ELEMENTS = {DATETIME: DATETIMES, DATE: DATES, INT: INTS, DECIMAL: DECIMALS}
+
+
+# --- (a) inputs convert to the range PostgreSQL builds ------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", [DATETIME, DATE, INT, DECIMAL], ids=lambda k: k.sql)
+@examples(150)
+@given(data=st.data())
+def test_input_converts_to_the_range_postgres_builds(kind, data):
+    raw = data.draw(raw_ranges(kind, ELEMENTS[kind]))
+    expected = oracle(kind, raw)
+
+    event(describe(expected))
+    try:
+        value = raw.to_input(kind).to_range()
+    except ValidationError as exc:
+        assert expected == Refused(exc.code), f"{raw} -> {exc.code}: {exc.messages}"
+        return
+
+    assert isinstance(expected, Built), f"{raw} was accepted; PostgreSQL: {expected}"
+    same, stored, built = sql_one(
+        f"SELECT a = b, a::text, b::text FROM (SELECT %s::{kind.sql} a, {expected.sql} b) t",
+        [value, *expected.params])
+    assert same, f"{raw}: the API sends {stored}, PostgreSQL builds {built}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", [DATETIME, DATE, INT, DECIMAL], ids=lambda k: k.sql)
+@examples(100)
+@given(data=st.data())
+def test_output_is_what_postgres_returns_and_converts_back(kind, data):
+    raw = data.draw(raw_ranges(kind, ELEMENTS[kind]))
+    expected = oracle(kind, raw)
+    assume(isinstance(expected, Built))
+    stored, *pg = sql_one(f"SELECT r, {parts('r')} FROM (SELECT {expected.sql} r) t",
+                          expected.params)
+
+    out = range_out(kind.output, stored)
+    back = kind.input(**{k: getattr(out, k) for k in (
+        "lower", "upper", "lower_inc", "upper_inc", "is_empty")}).to_range()
+
+    assert object_parts(out) == tuple(pg)
+    assert not isinstance(out.lower, dt.datetime) or out.lower.utcoffset() == dt.timedelta(0)
+    assert sql_one(f"SELECT %s::{kind.sql} = {expected.sql}", [back, *expected.params])[0]
+
+
+@pytest.mark.parametrize("kind", [DATETIME, DATE, INT, DECIMAL], ids=lambda k: k.sql)
+def test_empty_is_not_unbounded(kind, db):
+    empty = kind.input(is_empty=True).to_range()
+    unbounded = kind.input().to_range()
+
+    assert sql_one(f"SELECT isempty(%s::{kind.sql}), %s::{kind.sql}::text",
+                   [empty, unbounded]) == (True, "(,)")
+    assert as_dict(range_out(kind.output, empty)) == {
+        "lower": None, "upper": None, "lowerInc": False, "upperInc": False, "isEmpty": True}
+    assert as_dict(range_out(kind.output, unbounded)) == {
+        "lower": None, "upper": None, "lowerInc": False, "upperInc": False, "isEmpty": False}
+
+
+# --- (a) filters return the rows PostgreSQL's operators return -----------------------------
+
+# The PostgreSQL operator of each filter, from the documentation (not from schema/common.py):
+# https://www.postgresql.org/docs/current/functions-range.html
+OPERATORS = {"overlaps": "&&", "contains": "@>", "containedBy": "<@", "adjacentTo": "-|-",
+             "strictlyLeftOf": "<<", "strictlyRightOf": ">>", "notExtendsLeftOf": "&>",
+             "notExtendsRightOf": "&<"}
+PREDICATES = {"isEmpty": "isempty", "lowerInf": "lower_inf", "upperInf": "upper_inf"}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One filter operator and its value, as GraphQL variables and as PostgreSQL SQL."""
+
+    operator: str
+    raw: Raw | None = None  # for the range operators
+    element: tuple | None = None  # (value, text) for containsElement
+    flag: bool | None = None  # for the predicates
+    omit_defaults: bool = False
+
+    def variables(self, kind: Kind):
+        if self.raw is not None:
+            return {self.operator: self.raw.variables(kind, omit_defaults=self.omit_defaults)}
+        if self.element is not None:
+            return {self.operator: _wire(kind, *self.element)}
+        return {self.operator: self.flag}
+
+    def to_filter(self, kind: Kind, filter_type):
+        name = {"containedBy": "contained_by", "adjacentTo": "adjacent_to",
+                "strictlyLeftOf": "strictly_left_of", "strictlyRightOf": "strictly_right_of",
+                "notExtendsLeftOf": "not_extends_left_of",
+                "notExtendsRightOf": "not_extends_right_of", "containsElement": "contains_element",
+                "isEmpty": "is_empty", "lowerInf": "lower_inf", "upperInf": "upper_inf"
+                }.get(self.operator, self.operator)
+        value = (self.raw.to_input(kind) if self.raw is not None
+                 else self.element[0] if self.element is not None else self.flag)
+        return filter_type(**{name: value})
+
+    def where(self, kind: Kind, column: str) -> Built | Refused:
+        """The WHERE clause PostgreSQL evaluates for this condition, or the error code."""
+        if self.raw is not None:
+            built = oracle(kind, self.raw)
+            if isinstance(built, Refused):
+                return built
+            return Built(f"{column} {OPERATORS[self.operator]} {built.sql}", built.params)
+        if self.element is not None:
+            value, text = self.element
+            if isinstance(value, dt.datetime) and value.tzinfo is None:
+                return Refused("naive_datetime")
+            return Built(f"{column} @> %s::{kind.element}", [text])
+        return Built(f"{PREDICATES[self.operator]}({column}) = %s", [self.flag])
+
+
+@st.composite
+def conditions(draw, kind: Kind) -> Condition:
+    operator = draw(st.sampled_from([*OPERATORS, "containsElement", *PREDICATES]))
+    if operator in OPERATORS:
+        return Condition(operator, raw=draw(raw_ranges(kind, ELEMENTS[kind])),
+                         omit_defaults=draw(st.booleans()))
+    if operator == "containsElement":
+        return Condition(operator, element=draw(ELEMENTS[kind]))
+    return Condition(operator, flag=draw(st.booleans()))
+
+
+def describe(where: Built | Refused) -> str:
+    return where.code if isinstance(where, Refused) else "accepted"
+
+
+def matching(table: str, key: str, where: Built, extra: str = "TRUE") -> set:
+    rows = sql_all(f"SELECT {key} FROM {table} WHERE {extra} AND {where.sql}", where.params)
+    return {row[0] for row in rows}
+
+
+def assert_coded_error(result, code: str) -> None:
+    assert result.data is None
+    assert [e.extensions for e in result.errors] == [{"code": code}], result.errors
+
+
+@st.composite
+def booking_periods(draw, *, far: bool = True) -> tuple[str, str]:
+    """A bounded `[)` period as a client spells it (the only shape a booking may have)."""
+    lower, upper = sorted(draw(st.lists(instants(BASE, far=far), min_size=2, max_size=2,
+                                        unique=True)))
+    _, lower_text = draw(spelt(st.just(lower), naive=False))
+    _, upper_text = draw(spelt(st.just(upper), naive=False))
+    return lower_text, upper_text
+
+
+RANGE_FIELDS = "fragment R on DateTimeRange { lower upper lowerInc upperInc isEmpty }"
+BOOKINGS = """query($f: BookingFilter) { bookings(first: 100, filters: $f) {
+  edges { node { reference period { ...R } blocked { ...R } } } } }""" + RANGE_FIELDS
+
+
+@pytest.fixture
+def turnaround_room(venue, category):
+    # 10 minutes, the step of the instants: blocked periods meet and overlap periods.
+    return make_resource(venue, category, name="Turnaround Room",
+                         turnaround=dt.timedelta(minutes=10))
+
+
+def insert_booking(resource, customer, lower_text: str, upper_text: str,
+                   status: str = "cancelled") -> str:
+    # Raw SQL from the client's text, past every Python check; cancelled rows may overlap.
+    return sql_one(
+        "INSERT INTO booking_booking (party_size, period, status, customer_id, resource_id)"
+        " VALUES (1, tstzrange(%s::timestamptz, %s::timestamptz, '[)'), %s, %s, %s)"
+        " RETURNING reference", [lower_text, upper_text, status, customer.pk, resource.pk])[0]
+
+
+def assert_bookings_read_as_stored(edges: list[dict]) -> None:
+    stored = {row[0]: row[1:] for row in sql_all(
+        f"SELECT reference, {parts('period')}, {parts('blocked')} FROM booking_booking")}
+    for edge in edges:
+        node = edge["node"]
+        got = api_parts(DATETIME, node["period"]) + api_parts(DATETIME, node["blocked"])
+        assert got == stored[node["reference"]], node
+
+
+@pytest.mark.django_db
+@examples(200)
+@given(periods=st.lists(booking_periods(), min_size=1, max_size=5),
+       column=st.sampled_from(["period", "blocked"]), condition=conditions(DATETIME))
+def test_datetime_filters_return_the_rows_postgres_returns(gql, staff, turnaround_room,
+                                                           periods, column, condition):
+    with rolled_back():
+        for lower, upper in periods:
+            insert_booking(turnaround_room, staff, lower, upper)
+        where = condition.where(DATETIME, column)
+
+        result = gql(BOOKINGS, {"f": {column: condition.variables(DATETIME)}}, user=staff)
+
+        event(f"{condition.operator}: {describe(where)}")
+        if isinstance(where, Refused):
+            assert_coded_error(result, where.code)
+            return
+        assert result.errors is None, result.errors
+        edges = result.data["bookings"]["edges"]
+        event(f"rows: {len(edges)} of {len(periods)}")
+        assert {e["node"]["reference"] for e in edges} == matching(
+            "booking_booking", "reference", where)
+        assert_bookings_read_as_stored(edges)
+
+
+@st.composite
+def capacities(draw) -> NumericRange:
+    """A capacity the CHECK allows ([) after canonicalisation, lower >= 1, bounded), in
+    any of the four spellings PostgreSQL canonicalises: [2,5] is stored as [2,6)."""
+    lower = draw(st.integers(1, 8) | st.just(INT4_MAX - 2))
+    upper = draw(st.integers(lower + 1, min(lower + 4, INT4_MAX)))
+    lower_inc, upper_inc = draw(st.booleans()), draw(st.booleans())
+    return NumericRange(lower if lower_inc else lower - 1, upper - 1 if upper_inc else upper,
+                        ("[" if lower_inc else "(") + ("]" if upper_inc else ")"))
+
+
+RESOURCES = """query($f: ResourceFilter) { resources(filters: $f) {
+  slug capacity { lower upper lowerInc upperInc isEmpty } } }"""
+
+
+def assert_capacities_read_as_stored(resources: list[dict]) -> None:
+    stored = {row[0]: row[1:] for row in sql_all(
+        f"SELECT slug, {parts('capacity')} FROM booking_resource")}
+    for resource in resources:
+        assert api_parts(INT, resource["capacity"]) == stored[resource["slug"]], resource
+
+
+@pytest.mark.django_db
+@examples(150)
+@given(capacity_list=st.lists(capacities(), min_size=1, max_size=4),
+       condition=conditions(INT))
+def test_int_filters_return_the_rows_postgres_returns(gql, venue, category, capacity_list,
+                                                      condition):
+    with rolled_back():
+        Resource.objects.bulk_create(
+            Resource(venue=venue, category=category, name=f"R{n}", slug=f"r{n}", capacity=c)
+            for n, c in enumerate(capacity_list))
+        where = condition.where(INT, "capacity")
+
+        result = gql(RESOURCES, {"f": {"capacity": condition.variables(INT)}})
+
+        event(f"{condition.operator}: {describe(where)}")
+        if isinstance(where, Refused):
+            assert_coded_error(result, where.code)
+            return
+        assert result.errors is None, result.errors
+        event(f"rows: {len(result.data['resources'])} of {len(capacity_list)}")
+        assert {r["slug"] for r in result.data["resources"]} == matching(
+            "booking_resource", "slug", where, "is_active")
+        assert_capacities_read_as_stored(result.data["resources"])
+
+
+@st.composite
+def valid_date_ranges(draw) -> Raw:
+    """A non-empty date range (the CHECK of valid_during), unbounded sides allowed, in any
+    of the four spellings: [d, d] is stored as [d, d+1)."""
+    day = dt.timedelta(days=1)
+    lower = draw(st.none() | st.builds(lambda k: dt.date(2030, 3, 28) + k * day,
+                                       st.integers(0, 5)))
+    upper = draw(st.none() | st.integers(1, 4).map(lambda k: (lower or dt.date(2030, 3, 28))
+                                                    + k * day))
+    lower_inc, upper_inc = draw(st.booleans()), draw(st.booleans())
+    if lower is not None and not lower_inc:
+        lower -= day
+    if upper is not None and upper_inc:
+        upper -= day
+    return Raw(lower, upper, lower_inc, upper_inc)
+
+
+@pytest.fixture
+def rooms(venue, category):
+    return [make_resource(venue, category, name=f"Room {n}", all_day=False) for n in range(4)]
+
+
+def insert_dated_rows(rooms, rates: list[Raw], rules: list[Raw]) -> None:
+    # One rate per room and one rule per weekday: no exclusion constraint can fire.
+    for room, raw in zip(rooms, rates, strict=False):
+        sql_one("INSERT INTO booking_rate (resource_id, valid_during, price_per_hour, currency)"
+                " VALUES (%s, daterange(%s::date, %s::date, %s), 10, 'EUR') RETURNING id",
+                [room.pk, _text(raw.lower, None), _text(raw.upper, None), raw.bounds])
+    for weekday, raw in enumerate(rules, start=1):
+        sql_one("INSERT INTO booking_openinghours (resource_id, weekday, hours, valid_during)"
+                " VALUES (%s, %s, int4range(540, 1020), daterange(%s::date, %s::date, %s))"
+                " RETURNING id",
+                [rooms[0].pk, weekday, _text(raw.lower, None), _text(raw.upper, None),
+                 raw.bounds])
+
+
+@pytest.mark.django_db
+@examples(150)
+@given(rates=st.lists(valid_date_ranges(), min_size=1, max_size=4),
+       rules=st.lists(valid_date_ranges(), min_size=1, max_size=7),
+       condition=conditions(DATE))
+def test_date_filters_return_the_rows_postgres_returns(rooms, rates, rules, condition):
+    with rolled_back():
+        insert_dated_rows(rooms, rates, rules)
+        where = condition.where(DATE, "valid_during")
+
+        def filtered(model):
+            # RateFilter.valid_during, as strawberry-django would apply it.
+            queryset, q = process_filters(condition.to_filter(DATE, DateRangeFilter),
+                                          model.objects.all(), None, prefix="valid_during__")
+            return set(queryset.filter(q).values_list("pk", flat=True))
+
+        event(f"{condition.operator}: {describe(where)}")
+        if isinstance(where, Refused):
+            with pytest.raises(ValidationError) as refused:
+                filtered(Rate)
+            assert refused.value.code == where.code
+            return
+        assert filtered(Rate) == matching("booking_rate", "id", where)
+        assert filtered(OpeningHours) == matching("booking_openinghours", "id", where)
+
+
+NESTED_DATES = """{ resources { slug rates { validDuring { ...D } }
+  openingHours { weekday validDuring { ...D } } } }
+fragment D on DateRange { lower upper lowerInc upperInc isEmpty }"""
+
+
+@pytest.mark.django_db
+@examples(60)
+@given(rates=st.lists(valid_date_ranges(), min_size=1, max_size=4),
+       rules=st.lists(valid_date_ranges(), min_size=1, max_size=7))
+def test_dates_read_back_as_stored(gql, rooms, rates, rules):
+    with rolled_back():
+        insert_dated_rows(rooms, rates, rules)
+        stored_rates = {row[0]: [row[1:]] for row in sql_all(
+            f"SELECT r.slug, {parts('valid_during')} FROM booking_rate"
+            " JOIN booking_resource r ON r.id = resource_id")}
+        stored_rules = sql_all(f"SELECT weekday, {parts('valid_during')}"
+                               " FROM booking_openinghours ORDER BY weekday")
+
+        result = gql(NESTED_DATES)
+
+        assert result.errors is None, result.errors
+        resources = {r["slug"]: r for r in result.data["resources"]}
+        assert {slug: [api_parts(DATE, rate["validDuring"]) for rate in r["rates"]]
+                for slug, r in resources.items() if r["rates"]} == stored_rates
+        assert sorted((rule["weekday"], *api_parts(DATE, rule["validDuring"]))
+                      for rule in resources[rooms[0].slug]["openingHours"]) == stored_rules
+
+
+# --- (a, b) through the booking mutations -------------------------------------------------
+
+MUTATION = """mutation($i: BookingInput!) {
+  book(input: $i) { ...Result }
+  rebook: book(input: $i) { ...Result } }
+fragment Result on BookingResult { __typename
+  ... on Booking { reference period { ...R } blocked { ...R } }
+  ... on BookingConflictError { code period { ...R } }
+  ... on ValidationError { code field } }""" + RANGE_FIELDS
+
+
+def future_instants() -> st.SearchStrategy[dt.datetime]:
+    soon = dt.datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + dt.timedelta(days=3)
+    return st.builds(lambda k, micro: soon + k * dt.timedelta(minutes=10)
+                     + dt.timedelta(microseconds=micro),
+                     st.integers(0, 12), st.sampled_from([0, 1, 999999]))
+
+
+# Lengths around the room's limits (15 minutes to 24 hours).
+LENGTHS = [dt.timedelta(minutes=m, microseconds=u) for m, u in (
+    (15, 0), (15, -1), (20, 1), (60, 0), (24 * 60, 0), (24 * 60, 1), (3 * 60, 999999))]
+
+
+@st.composite
+def requested_periods(draw) -> Raw:
+    """What a client asks a booking mutation for: mostly a [start, end) with offsets,
+    sometimes anything at all."""
+    if draw(st.integers(0, 2)) == 0:
+        return draw(raw_ranges(DATETIME, spelt(future_instants())))
+    lower = draw(future_instants())
+    (lower, lower_text), (upper, upper_text) = (
+        draw(spelt(st.just(lower), naive=False)),
+        draw(spelt(st.just(lower + draw(st.sampled_from(LENGTHS))), naive=False)))
+    return Raw(lower, upper, True, False, False, lower_text, upper_text)
+
+
+def is_booking_period(stored: tuple, resource) -> bool:
+    lower, upper, lower_inc, upper_inc, empty = stored
+    return (not empty and lower is not None and upper is not None and lower_inc
+            and not upper_inc and resource.min_length <= upper - lower <= resource.max_length)
+
+
+@pytest.fixture
+def open_room(venue, category):
+    return make_resource(venue, category, name="Open Room", turnaround=dt.timedelta(minutes=7))
+
+
+@pytest.mark.django_db
+@examples(80)
+@given(data=st.data())
+def test_booked_period_is_stored_and_read_back(gql, customer, open_room, data):
+    raw = data.draw(requested_periods())
+    expected = oracle(DATETIME, raw)
+    period = raw.variables(DATETIME, omit_defaults=data.draw(st.booleans()))
+    variables = {"i": {"resourceId": to_base64("Resource", open_room.pk), "period": period}}
+
+    with rolled_back():
+        result = gql(MUTATION, variables, user=customer)
+
+        assert result.errors is None, result.errors
+        booked = result.data["book"]
+        event(f"{booked['__typename']} {booked.get('code', '')}")
+        if isinstance(expected, Refused):
+            assert booked == {"__typename": "ValidationError", "code": expected.code,
+                              "field": "period"}
+            return
+        requested = sql_one(f"SELECT {parts('r')} FROM (SELECT {expected.sql} r) t",
+                            expected.params)
+        if not is_booking_period(requested, open_room):
+            assert booked["__typename"] == "ValidationError", booked
+            assert booked["field"] == "period"
+            assert booked["code"] in {"invalid_period", "too_short", "too_long"}
+            return
+        assert booked["__typename"] == "Booking", booked
+        stored = sql_one(f"SELECT {parts('period')}, {parts('blocked')} FROM booking_booking"
+                         " WHERE reference = %s", [booked["reference"]])
+        assert stored[:5] == requested
+        assert api_parts(DATETIME, booked["period"]) + api_parts(
+            DATETIME, booked["blocked"]) == stored
+        # The same period again: the conflict names the period as PostgreSQL stores it.
+        assert result.data["rebook"]["__typename"] == "BookingConflictError"
+        assert api_parts(DATETIME, result.data["rebook"]["period"]) == requested
+
+
+RESCHEDULE = """mutation($r: RescheduleInput!) { rescheduleBooking(input: $r) { __typename
+  ... on Booking { reference period { ...R } blocked { ...R } }
+  ... on ValidationError { code field } ... on Error { code } } }""" + RANGE_FIELDS
+
+
+@pytest.mark.django_db
+@examples(60)
+@given(data=st.data())
+def test_rescheduled_period_is_stored_and_read_back(gql, customer, open_room, data):
+    raw = data.draw(requested_periods())
+    expected = oracle(DATETIME, raw)
+    soon = dt.datetime.now(UTC) + dt.timedelta(days=1)
+
+    with rolled_back():
+        reference = insert_booking(open_room, customer, soon.isoformat(),
+                                   (soon + dt.timedelta(hours=1)).isoformat(), "confirmed")
+
+        result = gql(RESCHEDULE, {"r": {"reference": reference,
+                                        "period": raw.variables(DATETIME)}}, user=customer)
+
+        moved = result.data["rescheduleBooking"]
+        event(f"{moved['__typename']} {moved.get('code', '')}")
+        stored = sql_one(f"SELECT {parts('period')}, {parts('blocked')} FROM booking_booking"
+                         " WHERE reference = %s", [reference])
+        if isinstance(expected, Refused):
+            assert moved == {"__typename": "ValidationError", "code": expected.code,
+                             "field": "period"}
+            return
+        requested = sql_one(f"SELECT {parts('r')} FROM (SELECT {expected.sql} r) t",
+                            expected.params)
+        if not is_booking_period(requested, open_room):
+            assert (moved["__typename"], moved["field"]) == ("ValidationError", "period")
+            assert stored[0] == soon  # not moved
+            return
+        assert moved["__typename"] == "Booking", moved
+        assert stored[:5] == requested
+        assert api_parts(DATETIME, moved["period"]) + api_parts(
+            DATETIME, moved["blocked"]) == stored
+
+
+# --- (b) stored values read back through every query that shows them ----------------------
+
+BOOKING_READS = """query($ref: String!) {
+  booking(reference: $ref) { reference period { ...R } blocked { ...R } }
+  myBookings(first: 100) { edges { node { reference period { ...R } blocked { ...R } } } }
+}""" + RANGE_FIELDS
+
+
+@pytest.mark.django_db
+@examples(60)
+@given(periods=st.lists(booking_periods(), min_size=1, max_size=5),
+       turnaround=st.sampled_from([dt.timedelta(0), dt.timedelta(minutes=10),
+                                   dt.timedelta(seconds=90, microseconds=1),
+                                   dt.timedelta(days=1)]))
+def test_booking_periods_read_back_as_stored(gql, customer, staff, venue, category, periods,
+                                             turnaround):
+    with rolled_back():
+        room = make_resource(venue, category, name="Any Room", all_day=False,
+                             turnaround=turnaround)
+        references = [insert_booking(room, customer, lower, upper) for lower, upper in periods]
+
+        as_customer = gql(BOOKING_READS, {"ref": references[0]}, user=customer)
+        as_staff = gql(BOOKING_READS, {"ref": references[-1]}, user=staff)
+
+        assert as_customer.errors is None and as_staff.errors is None
+        mine = as_customer.data["myBookings"]["edges"]
+        assert {e["node"]["reference"] for e in mine} == set(references)
+        assert_bookings_read_as_stored(
+            [*mine, {"node": as_customer.data["booking"]}, {"node": as_staff.data["booking"]}])
+
+
+@pytest.mark.django_db
+@examples(60)
+@given(capacity_list=st.lists(capacities(), min_size=1, max_size=4))
+def test_capacities_read_back_as_stored(gql, venue, category, capacity_list):
+    with rolled_back():
+        created = Resource.objects.bulk_create(
+            Resource(venue=venue, category=category, name=f"R{n}", slug=f"r{n}", capacity=c)
+            for n, c in enumerate(capacity_list))
+
+        result = gql("""query($id: ID!) {
+            resource(id: $id) { slug capacity { lower upper lowerInc upperInc isEmpty } }
+            resourceConnection(first: 100) { edges { node {
+              slug capacity { lower upper lowerInc upperInc isEmpty } } } } }""",
+                     {"id": to_base64("Resource", created[-1].pk)})
+
+        assert result.errors is None, result.errors
+        assert_capacities_read_as_stored(
+            [result.data["resource"], *(e["node"] for e in
+                                        result.data["resourceConnection"]["edges"])])
+
+
+FREE_PERIODS = """query($ids: [ID!]!, $w: DateTimeRangeInput!) {
+  availability(resourceIds: $ids, window: $w, durationMinutes: 15) {
+    freePeriods { lower upper lowerInc upperInc isEmpty } } }"""
+
+
+@pytest.mark.django_db
+@examples(40)
+@given(window=booking_periods(far=False), periods=st.lists(booking_periods(), max_size=4))
+def test_free_periods_are_what_postgres_computes(gql, customer, turnaround_room, window,
+                                                 periods):
+    # Windows are [) (the selector ignores other bounds, see the module's report).
+    with rolled_back():
+        for lower, upper in periods:
+            try:
+                with transaction.atomic():
+                    insert_booking(turnaround_room, customer, lower, upper, "confirmed")
+            except IntegrityError:  # it overlaps another: booking_no_overlap said no
+                pass
+        now = dt.datetime.now(UTC)
+        stored = sql_all(
+            f"SELECT {parts('p')} FROM booking_free_periods(ARRAY[%s]::bigint[],"
+            " tstzrange(%s::timestamptz, %s::timestamptz, '[)'), %s, NULL), unnest(free) p"
+            " ORDER BY lower(p)", [turnaround_room.pk, *window, now])
+
+        result = gql(FREE_PERIODS, {"ids": [to_base64("Resource", turnaround_room.pk)],
+                                    "w": {"lower": window[0], "upper": window[1]}})
+
+        assert result.errors is None, result.errors
+        [answer] = result.data["availability"]
+        assert [api_parts(DATETIME, p) for p in answer["freePeriods"]] == stored
