@@ -1,0 +1,39 @@
+"""`manage.py generate_catalogue` at a tiny scale, and its text generator."""
+
+import random
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from booking.models import Rate, Resource
+from search.models import ResourceDocument, VocabularyWord
+from search.scale import TextMaker, Zipf
+
+
+@pytest.mark.django_db(transaction=True)
+def test_generate_catalogue_builds_documents_through_the_triggers():
+    call_command("generate_catalogue", resources=60, seed=3, verbosity=0)
+
+    assert Resource.objects.count() == 60 == Rate.objects.count()
+    assert ResourceDocument.objects.count() == 60
+    assert VocabularyWord.objects.filter(documents__gt=0).exists()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(to_regclass('search_document_rum'),"
+                       " to_regclass('search_document_gin')) IS NOT NULL")
+        assert cursor.fetchone()[0]  # the full-text index was built again
+
+
+def test_text_is_a_function_of_the_seed():
+    first, again = TextMaker(5), TextMaker(5)
+
+    assert first.description(random.Random(1)) == again.description(random.Random(1))
+    assert first.description(random.Random(1)) != TextMaker(6).description(random.Random(1))
+
+
+def test_zipf_draws_frequent_words_first():
+    draws = Zipf(["a", "b", "c", "d"]).draw(random.Random(0), 10_000)
+
+    counts = [draws.count(word) for word in "abcd"]
+    assert counts == sorted(counts, reverse=True)
+    assert 1.7 < counts[0] / counts[1] < 2.3  # weight 1/rank
