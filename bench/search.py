@@ -1,9 +1,11 @@
 """Search benchmark: resource_search over a fixed query mix on a generated catalogue.
 
-    .venv/bin/python -m bench.search --database-name rangebook_search_100k [--explain]
+    .venv/bin/python -m bench.search --database-name rangebook_search_100k \
+        [--ensure 100000] [--runs 5] [--explain]
 
-Make the catalogue first (an empty, migrated database):
-    manage.py generate_catalogue --resources 100000 --database-name rangebook_search_100k
+`--ensure N` first makes the database hold a generated catalogue of N resources: when it is
+missing or holds another number of documents, it is dropped, created, migrated and filled
+by `manage.py generate_catalogue --seed 1` (100k: about 2 min; 1M: about 15 min).
 
 The mix is drawn from the catalogue's own vocabulary (search_vocabularyword) with a fixed
 seed, six classes of eight queries: rare words (in 0.005-0.1 % of documents), common words
@@ -25,8 +27,11 @@ import django  # noqa: E402
 
 django.setup()
 
+import psycopg  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from psycopg import sql  # noqa: E402
 
 from search.selectors import resource_search  # noqa: E402
 
@@ -121,14 +126,40 @@ def explain(mix: dict[str, list[str]]) -> None:
         print(f"\n### {label}: {queries[0]!r}\n\n```\n{plan}\n```")
 
 
+def ensure_catalogue(name: str, resources: int) -> None:
+    """Make database `name` hold a generated catalogue of `resources` resources."""
+    if name == connection.settings_dict["NAME"]:
+        raise SystemExit("--ensure needs a --database-name of its own (it drops it).")
+    connection.settings_dict["NAME"] = name
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM search_resourcedocument")
+            if cursor.fetchone()[0] == resources:
+                return
+    except Exception:  # noqa: BLE001 - missing database or tables: made below
+        pass
+    connection.close()
+    settings = connection.get_connection_params()
+    with psycopg.connect(**{**settings, "dbname": "postgres"}, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    call_command("migrate", verbosity=0)
+    call_command("generate_catalogue", resources=resources, seed=1)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-name", help="database on the configured server")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--ensure", type=int, metavar="N",
+                        help="first make the database hold a generated catalogue of N")
     args = parser.parse_args(argv)
-    if args.database_name:
+    if args.ensure:
+        ensure_catalogue(args.database_name or "", args.ensure)
+    elif args.database_name:
         connection.settings_dict["NAME"] = args.database_name
     mix = query_mix(args.seed)
     with connection.cursor() as cursor:
