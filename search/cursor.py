@@ -1,7 +1,8 @@
 """Opaque cursors of search pages, and the search's error type.
 
-A cursor is the sort key of the last hit of a page plus a digest of the query and filters
-it belongs to: handed back with another query, it is refused rather than misread.
+A cursor holds where the next page starts — the number of ranked hits already returned,
+or the sort key of the last hit when browsing by name — plus a digest of the query and
+filters it belongs to: handed back with another query, it is refused rather than misread.
 """
 
 import base64
@@ -26,13 +27,15 @@ def cursor_encode(position: list, *, key: str) -> str:
 
 
 def cursor_decode(cursor: str, *, key: str) -> list:
-    """The sort key a cursor holds: [tier, score, row] of ranked pages, [name, id] of
+    """What a cursor holds: [offset] of ranked pages, [name, id] (the last hit's) of
     browsing."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         digest, *position = json.loads(raw)
-        valid = digest == _digest(key) and len(position) in (2, 3) and all(
-            isinstance(v, float | int | str) and not isinstance(v, bool) for v in position)
+        valid = digest == _digest(key) and (
+            (len(position) == 1 and isinstance(position[0], int) and position[0] >= 0)
+            or (len(position) == 2 and isinstance(position[0], str)
+                and isinstance(position[1], int)))
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         valid = False
     if not valid:

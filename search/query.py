@@ -111,13 +111,15 @@ def _mark_prefix(parsed: ParsedQuery) -> None:
 
 
 def tsquery_text(parsed: ParsedQuery, alternatives: Mapping[str, list[str]] | None = None,
-                 completions: list[str] | None = None, *, any_term: bool = False) -> str:
+                 completions: list[str] | None = None, *, any_term: bool = False,
+                 prefix_operator: bool = True) -> str:
     """`to_tsquery()` input for `parsed`; `alternatives` are extra words per token key
     (positive terms only), `completions` extra words for the prefix token. With `any_term`,
-    a document needs any one of the positive terms of a group instead of all of them."""
+    a document needs any one of the positive terms of a group instead of all of them.
+    Without `prefix_operator` the typed word matches only itself and its completions."""
     alternatives = alternatives or {}
-    groups = [_group(group, alternatives, completions or [], any_term)
-              for group in parsed.groups]
+    render = (completions or [], prefix_operator)
+    groups = [_group(group, alternatives, render, any_term) for group in parsed.groups]
     return " | ".join(f"( {g} )" for g in groups if g)
 
 
@@ -132,13 +134,14 @@ def _group(group: list[Term], alternatives, completions, any_term: bool) -> str:
     return " & ".join([f"( {' | '.join(wanted)} )", *unwanted])
 
 
-def _term(term: Term, alternatives, completions) -> str:
+def _term(term: Term, alternatives, render) -> str:
+    completions, prefix_operator = render
     operands = []
     for i, token in enumerate(term.tokens):
         extra = [] if term.negated else alternatives.get(token.key, [])
         first = _quote(token.key)
         if term.prefix and i == len(term.tokens) - 1:
-            first += ":*"
+            first += ":*" if prefix_operator else ""
             extra = [*extra, *completions]
         operands.append(" | ".join([first, *map(_quote, extra)]))
     rendered = " <-> ".join(f"( {o} )" for o in operands)
@@ -152,7 +155,7 @@ def _quote(word: str) -> str:
 
 def negative_tsquery_text(parsed: ParsedQuery) -> str:
     """The excluded terms as one `|` query (for a query made only of exclusions)."""
-    terms = [_term(Term(term.tokens, quoted=term.quoted), {}, [])
+    terms = [_term(Term(term.tokens, quoted=term.quoted), {}, ([], True))
              for group in parsed.groups for term in group if term.negated]
     return " | ".join(terms)
 

@@ -28,6 +28,7 @@ from search.query import (
 from search.vocabulary import Vocabulary, vocabulary_lookup
 
 MAX_PAGE = 100
+SHOWN_COMPLETIONS = 5
 # The exact query finding fewer matches than this brings in corrections of known words too.
 FEW = 3
 MARK_START, MARK_STOP = "\x02", "\x03"  # never in catalogue text; become <mark> after escaping
@@ -97,7 +98,8 @@ def resource_search(
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         total, categories, cities_, amenities, page, fallback = cursor.fetchone()
-    return _result(plan, page or [], first, key, total, fallback, facets={
+    offset = position[0] if position and plan.ranked else 0
+    return _result(plan, page or [], first, key, total, fallback, offset=offset, facets={
         "category": [FacetValue(v, label, n) for v, label, n in categories or []],
         "city": [FacetValue(v, v, n) for v, n in cities_ or []],
         "amenity": [FacetValue(v, label, n) for v, label, n in amenities or []],
@@ -117,12 +119,15 @@ class _Plan:
         if vocabulary and parsed.prefix_token in vocabulary.words:
             completions = vocabulary.words[parsed.prefix_token].completions
         if self.ranked:
+            # RUM scores a prefix operand differently in the index than from the document,
+            # so with RUM the typed word matches its completions instead of `:*`.
+            render = {"completions": completions, "prefix_operator": not self.rum}
             self.exact = tsquery_text(parsed, vocabulary.alternatives(known_too=False),
-                                      completions)
-            fuzzy = tsquery_text(parsed, vocabulary.alternatives(known_too=True), completions,
+                                      **render)
+            fuzzy = tsquery_text(parsed, vocabulary.alternatives(known_too=True), **render,
                                  any_term=True)
             self.fuzzy = fuzzy if fuzzy != self.exact else None
-        self.completions = completions
+        self.completions = completions[:SHOWN_COMPLETIONS]
 
     def did_you_mean(self, fallback: bool) -> str | None:
         if not self.vocabulary:
@@ -131,26 +136,56 @@ class _Plan:
         return query_rewrite(self.parsed, replacements) if replacements else None
 
 
+@dataclass(frozen=True)
+class _Filters:
+    """Validated filter values; None = not filtered on."""
+
+    categories: list[int] | None = None
+    venues: list[int] | None = None
+    cities: list[str] | None = None
+    amenities: list[int] | None = None
+    party: int | None = None
+    price_at: dt.datetime | None = None
+    max_price: Decimal | None = None
+    currency: str | None = None
+
+    def conditions(self) -> list[tuple[str, list]]:
+        """(SQL condition on `d`, params) pairs; search_rum_page() applies the same."""
+        out = [("d.is_active", [])]
+        for value, sql in [
+            (self.categories, "d.category_id = ANY (%s::bigint[])"),
+            (self.venues, "d.venue_id = ANY (%s::bigint[])"),
+            (self.cities, "d.city = ANY (%s::text[])"),
+            (self.amenities, "d.amenity_ids @> %s::bigint[]"),
+            (self.party, "d.capacity @> %s::integer"),
+        ]:
+            if value is not None:
+                out.append((sql, [value]))
+        if self.max_price is not None:
+            out.append(_price_condition(self))
+        return out
+
+    def function_args(self) -> list:
+        """The filter arguments of search_rum_page(), in order."""
+        return [self.categories, self.venues, self.cities, self.amenities, self.party,
+                self.price_at, self.max_price, self.currency]
+
+
 def _filters(*, category_ids, venue_ids, cities, amenity_ids, party_size, max_price, currency,
-             at) -> list[tuple[str, list]]:
-    """(SQL condition on `d`, params) pairs, in a fixed order (the cursor key uses them)."""
-    out = [("d.is_active", [])]
-    if category_ids:
-        out.append(("d.category_id = ANY (%s::bigint[])", [_ints(category_ids, "categoryIds")]))
-    if venue_ids:
-        out.append(("d.venue_id = ANY (%s::bigint[])", [_ints(venue_ids, "venueIds")]))
-    if cities:
-        out.append(("d.city = ANY (%s::text[])", [[str(c) for c in cities]]))
-    if amenity_ids:
-        out.append(("d.amenity_ids @> %s::bigint[]", [_ints(amenity_ids, "amenityIds")]))
-    if party_size is not None:
-        if not isinstance(party_size, int) or party_size < 1:
-            raise SearchError("partySize must be a positive integer.",
-                              code="invalid_party_size", field="partySize")
-        out.append(("d.capacity @> %s::integer", [party_size]))
-    if max_price is not None:
-        out.append(_price_filter(max_price, currency, at))
-    return out
+             at) -> _Filters:
+    if party_size is not None and (not isinstance(party_size, int) or party_size < 1):
+        raise SearchError("partySize must be a positive integer.",
+                          code="invalid_party_size", field="partySize")
+    return _Filters(
+        categories=_ints(category_ids, "categoryIds") if category_ids else None,
+        venues=_ints(venue_ids, "venueIds") if venue_ids else None,
+        cities=[str(c) for c in cities] if cities else None,
+        amenities=_ints(amenity_ids, "amenityIds") if amenity_ids else None,
+        party=party_size,
+        price_at=at,
+        max_price=None if max_price is None else _price(max_price),
+        currency=currency.upper() if max_price is not None and currency else None,
+    )
 
 
 def _ints(values, field_name: str) -> list[int]:
@@ -161,7 +196,7 @@ def _ints(values, field_name: str) -> list[int]:
                           field=field_name) from None
 
 
-def _price_filter(max_price, currency, at: dt.datetime) -> tuple[str, list]:
+def _price(max_price) -> Decimal:
     try:
         price = Decimal(str(max_price))
     except ArithmeticError:
@@ -169,13 +204,18 @@ def _price_filter(max_price, currency, at: dt.datetime) -> tuple[str, list]:
     if not price.is_finite() or price < 0:
         raise SearchError("maxPrice must be a number of at least 0.", code="invalid_price",
                           field="maxPrice")
-    # The rate in force on the venue-local date of `at` (rates are per local dates).
+    return price
+
+
+def _price_condition(filters: _Filters) -> tuple[str, list]:
+    # The rate in force on the venue-local date of `price_at` (rates are per local dates).
     sql = ("EXISTS (SELECT FROM booking_rate rt JOIN booking_venue rv ON rv.id = d.venue_id"
            " WHERE rt.resource_id = d.resource_id"
            " AND rt.valid_during @> (%s::timestamptz AT TIME ZONE rv.timezone)::date"
            " AND rt.price_per_hour <= %s"
-           + (" AND rt.currency = %s)" if currency else ")"))
-    return sql, [at, price, *([currency.upper()] if currency else [])]
+           + (" AND rt.currency = %s)" if filters.currency else ")"))
+    return sql, [filters.price_at, filters.max_price,
+                 *([filters.currency] if filters.currency else [])]
 
 
 def _price_date(available_during, now) -> dt.datetime:
@@ -185,8 +225,11 @@ def _price_date(available_during, now) -> dt.datetime:
     return lower if isinstance(lower, dt.datetime) else (now or dt.datetime.now(dt.UTC))
 
 
-def cursor_key(text: str, filters, available_during) -> str:
-    return json.dumps([text, filters, str(available_during)], default=str)
+def cursor_key(text: str, filters: _Filters, available_during) -> str:
+    """What a cursor must belong to: the text and the filters as given (not `now`)."""
+    given = [text, *filters.function_args()[:5], filters.max_price, filters.currency,
+             str(available_during)]
+    return json.dumps(given, default=str)
 
 
 # --- the statement ------------------------------------------------------------------
@@ -213,12 +256,12 @@ _FACETS = f"""
 # ts_headline re-parses the text: evaluated for the rows of the page only.
 _PAGE = """
     (SELECT json_agg(json_build_array(
-         p.resource_id, p.score, p.row_id::text, p.tier, r.name, r.slug, v.name, v.city, c.name,
+         p.resource_id, p.score, p.tier, r.name, r.slug, v.name, v.city, c.name,
          coalesce(ts_headline('search_english', r.name, (SELECT highlight FROM q), %s), r.name),
          coalesce(ts_headline('search_english', r.description, (SELECT highlight FROM q), %s),
                   left(r.description, 200)),
          rate.price_per_hour, rate.currency)
-         ORDER BY p.tier, p.score DESC NULLS LAST, p.sort_name, p.row_id)
+         ORDER BY p.tier, p.ord, p.sort_name, p.resource_id)
      FROM page p
      JOIN booking_resource r ON r.id = p.resource_id
      JOIN booking_venue v ON v.id = r.venue_id
@@ -242,10 +285,11 @@ _Q_FALLBACK = """q AS MATERIALIZED (
           OFFSET 0) p)"""
 
 
-def _statement(plan: _Plan, filters, position, first: int, available_during, *,
+def _statement(plan: _Plan, filters: _Filters, position, first: int, available_during, *,
                party_size, now) -> tuple[str, list]:
-    where = " AND ".join(cond for cond, _ in filters)
-    where_params = [p for _, params in filters for p in params]
+    conditions = filters.conditions()
+    where = " AND ".join(cond for cond, _ in conditions)
+    where_params = [p for _, params in conditions for p in params]
     q_sql, q_params, match = _query(plan)
     ctes, params = [q_sql], [*q_params]
     columns = "d.resource_id, d.category_id, d.city, d.amenity_ids"
@@ -259,10 +303,10 @@ def _statement(plan: _Plan, filters, position, first: int, available_during, *,
                     f" WHERE resource_id IN ({free_sql}))")
         params += free_params
         page_sql, page_params = _page(plan, "d.resource_id IN (SELECT resource_id FROM hit)",
-                                      [], position, first, indexed=False)
+                                      [], position, first, filters=None)
     else:
         page_sql, page_params = _page(plan, f"{match} AND {where}", where_params, position,
-                                      first, indexed=True)
+                                      first, filters=filters)
     ctes += [page_sql, _FACET_CTE]
     params += page_params
     sql = f"WITH {', '.join(ctes)} SELECT {_FACETS}, {_PAGE}, (SELECT fallback FROM q)"
@@ -286,46 +330,55 @@ def _query(plan: _Plan) -> tuple[str, list, str]:
 
 
 def _page(plan: _Plan, where: str, where_params: list, position, first: int, *,
-          indexed: bool) -> tuple[str, list]:
-    """The `page` CTE: first + 1 rows in result order (the extra one says "more")."""
+          filters: _Filters | None) -> tuple[str, list]:
+    """The `page` CTE: first + 1 rows in result order (the extra one says "more").
+    `filters` when ranking may use the RUM index's order (not after availability)."""
     if not plan.ranked:
         after = " AND (r.name, d.resource_id) > (%s, %s)" if position else ""
-        return (f"page AS MATERIALIZED (SELECT d.resource_id, d.ctid AS row_id,"
-                f" NULL::real AS score, r.name AS sort_name, 1 AS tier"
-                f" FROM search_resourcedocument d JOIN booking_resource r"
-                f" ON r.id = d.resource_id WHERE {where}{after}"
+        return (f"page AS MATERIALIZED (SELECT d.resource_id, NULL::real AS score,"
+                f" r.name AS sort_name, 1 AS tier, 0 AS ord FROM search_resourcedocument d"
+                f" JOIN booking_resource r ON r.id = d.resource_id WHERE {where}{after}"
                 f" ORDER BY r.name, d.resource_id LIMIT %s)",
                 [*where_params, *(position or []), first + 1])
-    branches = [_branch(plan, where, position, first, tier=1, indexed=indexed)]
+    # Ranked pages continue at an offset: RUM returns equal scores in an order of its own,
+    # fixed while the index does not change, which no key condition could reproduce.
+    offset = position[0] if position else 0
+    limit = offset + first + 1
+    if plan.rum and filters is not None:
+        branches = [(_RUM_PAGE, [], [limit, *filters.function_args()])]
+    else:
+        branches = [_branch(plan, where, where_params, limit, tier=1)]
+        if plan.fuzzy is not None:
+            branches[0] = (branches[0][0].replace(
+                " ORDER BY", " AND NOT ((SELECT fallback FROM q)"
+                " AND d.document @@ (SELECT exact FROM q)) ORDER BY", 1), *branches[0][1:])
     if plan.fuzzy is not None:
         # After a fallback, the few exact matches come first (tier 0).
-        branches.insert(0, _branch(plan, where, position, first, tier=0, indexed=False))
-        branches[1] = (branches[1][0].replace(
-            " ORDER BY", " AND NOT ((SELECT fallback FROM q)"
-            " AND d.document @@ (SELECT exact FROM q)) ORDER BY", 1), branches[1][1])
-    sql = " UNION ALL ".join(f"({branch})" for branch, _ in branches)
-    params = [p for _, branch_params in branches for p in [*where_params, *branch_params]]
-    return f"page AS MATERIALIZED ({sql})", params
+        branches.insert(0, _branch(plan, where, where_params, limit, tier=0))
+    union = " UNION ALL ".join(f"({branch})" for branch, _, _ in branches)
+    params = [p for _, before, after in branches for p in [*before, *after]]
+    return (f"page AS MATERIALIZED (SELECT * FROM ({union}) u ORDER BY tier, ord"
+            f" LIMIT %s OFFSET %s)", [*params, first + 1, offset])
 
 
-def _branch(plan: _Plan, where: str, position, first: int, *, tier: int,
-            indexed: bool) -> tuple[str, list]:
+def _branch(plan: _Plan, where: str, where_params: list, limit: int, *,
+            tier: int) -> tuple[str, list, list]:
+    """Ranked matches ordered by (score, id): tier 0 = exact matches after a fallback."""
     query = "(SELECT query FROM q)" if tier else "(SELECT exact FROM q)"
-    score = f"rum_ts_score(d.document, {query})" if plan.rum else (
-        f"ts_rank_cd(d.document, {query})")
+    score = (f"rum_ts_score(d.document, {query})" if plan.rum
+             else f"ts_rank_cd(d.document, {query})")
     condition = "" if tier else (
         " AND (SELECT fallback FROM q) AND d.document @@ (SELECT exact FROM q)")
-    params = []
-    if position:
-        # Sort key (tier, score descending, row); tier-0 rows all precede tier-1 rows.
-        later = f"({score} < %s::real OR ({score} = %s::real AND d.ctid > %s::tid))"
-        condition += (f" AND (%s::int < {tier} OR (%s::int = {tier} AND {later}))")
-        params = [position[0], position[0], position[1], position[1], position[2]]
-    # RUM returns matches ordered by (distance, row), distance = 1 / rum_ts_score.
-    order = (f"d.document <=> {query}" if plan.rum and indexed else f"{score} DESC, d.ctid")
-    return (f"SELECT d.resource_id, d.ctid AS row_id, {score} AS score,"
-            f" NULL::text AS sort_name, {tier} AS tier FROM search_resourcedocument d"
-            f" WHERE {where}{condition} ORDER BY {order} LIMIT %s", [*params, first + 1])
+    return (f"SELECT s.*, row_number() OVER () AS ord FROM (SELECT d.resource_id,"
+            f" {score} AS score, NULL::text AS sort_name, {tier} AS tier"
+            f" FROM search_resourcedocument d WHERE {where}{condition}"
+            f" ORDER BY score DESC, d.resource_id LIMIT %s) s", where_params, [limit])
+
+
+_RUM_PAGE = """SELECT p.resource_id, p.score, NULL::text AS sort_name, 1 AS tier, p.ord
+    FROM search_rum_page((SELECT query FROM q), %s, %s::bigint[], %s::bigint[], %s::text[],
+                         %s::bigint[], %s::integer, %s::timestamptz, %s::numeric, %s::text,
+                         CASE WHEN (SELECT fallback FROM q) THEN (SELECT exact FROM q) END) p"""
 
 
 def _free(available_during, party_size, now) -> tuple[str, list]:
@@ -340,12 +393,12 @@ def _free(available_during, party_size, now) -> tuple[str, list]:
 
 
 def _result(plan: _Plan, page: list, first: int, key: str, total: int, fallback: bool,
-            facets) -> SearchResult:
+            facets, offset: int) -> SearchResult:
     hits = [_hit(row) for row in page[:first]]
     next_cursor = None
     if len(page) > first:
         last = page[first - 1]
-        position = [last[3], last[1], last[2]] if plan.ranked else [last[4], last[0]]
+        position = [offset + first] if plan.ranked else [last[3], last[0]]
         next_cursor = cursor_encode(position, key=key)
     suggestion = plan.did_you_mean(bool(fallback))
     if suggestion == plan.parsed.text.strip():
@@ -356,7 +409,7 @@ def _result(plan: _Plan, page: list, first: int, key: str, total: int, fallback:
 
 
 def _hit(row: list) -> SearchHit:
-    (resource_id, score, _, _, name, slug, venue, city, category, name_html, snippet, price,
+    (resource_id, score, _, name, slug, venue, city, category, name_html, snippet, price,
      currency) = row
     return SearchHit(resource_id=resource_id, name=name, slug=slug, venue=venue, city=city,
                      category=category, rank=score, name_html=_marked(name_html),

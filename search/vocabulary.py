@@ -16,7 +16,9 @@ NEAREST = 12  # trigram neighbours fetched per token
 # word, and the nearest-word search is the costly part of the look-up.
 RARE = 3
 CORRECTIONS = 3  # kept per token
-COMPLETIONS = 5
+# Words the typed word may become, most frequent first: they are the prefix match with
+# RUM (see search/README.md, "Search as you type"); the first five are shown.
+COMPLETIONS = 64
 COMMONER = 10  # how many times more documents a correction of a known word needs
 
 # `<->` is pg_trgm's distance (1 - similarity), served by the gist_trgm_ops index.
@@ -31,6 +33,7 @@ _LOOKUP = f"""
                WHERE v.word > u.word AND v.word < u.word || chr(1114111)
                ORDER BY v.documents DESC, v.word LIMIT {COMPLETIONS}) END,
            to_regclass('search_document_rum') IS NOT NULL
+               AND to_regproc('search_rum_page') IS NOT NULL
     FROM unnest(%s::text[], %s::boolean[]) WITH ORDINALITY AS t(token, prefix, i)
     CROSS JOIN LATERAL (SELECT lower(search_unaccent(t.token)) AS word) AS u
     CROSS JOIN LATERAL (SELECT coalesce(max(v.documents), 0) AS documents

@@ -238,3 +238,33 @@ def test_search_gin_ranking_when_rum_is_absent(catalogue):
 
     assert names(result)[0] == "Projector Room" and result.total == 3
     assert result.hits[0].rank > result.hits[1].rank
+
+
+def all_pages(text: str, first: int) -> list[int]:
+    ids, after = [], None
+    while True:
+        result = resource_search(text=text, first=first, after=after)
+        ids += [hit.resource_id for hit in result.hits]
+        after = result.next_cursor
+        if after is None:
+            return ids
+
+
+def test_search_pages_through_equal_ranks(venue, category):
+    for i in range(30):
+        make_resource(venue, category, name=f"Twin Room {i}", all_day=False,
+                      description="Identical twin.")
+
+    paged = all_pages("twin ", first=7)
+    at_once = [hit.resource_id for hit in resource_search(text="twin ", first=100).hits]
+
+    assert paged == at_once and len(set(paged)) == 30
+
+
+def test_search_pages_through_a_prefix(venue, category):
+    for i, word in enumerate(["lantern", "lanterns", "landing", "lane", "lanyard"] * 4):
+        make_resource(venue, category, name=f"{word.title()} {i}", all_day=False)
+
+    paged = all_pages("lan", first=3)
+
+    assert len(paged) == len(set(paged)) == 20
