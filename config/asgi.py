@@ -2,13 +2,19 @@
 
 HTTP goes to Django (GraphQL over HTTP, GraphiQL, the admin); websockets at /graphql go
 to strawberry's graphql-transport-ws handler on the same schema (schema/websocket.py).
+/graphql has a Django handler of its own, with the lean GRAPHQL_MIDDLEWARE stack.
 """
 
 import os
 
+from django.conf import settings
 from django.core.asgi import get_asgi_application
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+# A server shares PostgreSQL sessions between its requests' threads (config/settings/base.py):
+# up to this many per process, as many as requests it runs at once.
+os.environ.setdefault("RANGEBOOK_DB_POOL", "20")
 
 django_application = get_asgi_application()  # sets Django up before the imports below
 
@@ -18,9 +24,25 @@ from schema import schema  # noqa: E402
 from schema.listener import stop_listener  # noqa: E402
 from schema.websocket import websocket_application  # noqa: E402
 
+
+class GraphQLHandler(ASGIHandler):
+    """Django's ASGI handler with the middleware of settings.GRAPHQL_MIDDLEWARE."""
+
+    def load_middleware(self, is_async=False):
+        # BaseHandler builds its chain from settings.MIDDLEWARE: lend it the API's list
+        # while this handler is built (once, at import, before anything is served).
+        admin_middleware = settings.MIDDLEWARE
+        settings.MIDDLEWARE = settings.GRAPHQL_MIDDLEWARE
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = admin_middleware
+
+
 # Serves the admin's CSS and JS from the app directories; a production deployment
 # would put a web server or CDN in front instead.
 http_application = ASGIStaticFilesHandler(django_application)
+graphql_http = GraphQLHandler()
 graphql_websocket = websocket_application(schema)
 
 
@@ -32,6 +54,8 @@ async def application(scope, receive, send):
         return await send({"type": "websocket.close"})  # handshake refused (403)
     if scope["type"] == "lifespan":
         return await _lifespan(receive, send)
+    if scope["path"] == "/graphql":
+        return await graphql_http(scope, receive, send)
     return await http_application(scope, receive, send)
 
 

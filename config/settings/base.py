@@ -46,6 +46,17 @@ MIDDLEWARE = [
     # Records the acting user of every tracked write made while serving a request.
     "pghistory.middleware.HistoryMiddleware",
 ]
+# The stack of POST/GET /graphql (config/asgi.py): the admin's without what the API never
+# uses — CSRF (the view is exempt: clients send tokens, not cookies), authentication (the
+# GraphQL context authenticates the caller itself, schema/context.py) and messages. Every
+# one left runs for each API request, so each must earn its place.
+GRAPHQL_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pghistory.middleware.HistoryMiddleware",
+]
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
@@ -88,6 +99,13 @@ _database = (
 # JIT compilation costs far more than it saves on this project's short queries (about
 # 1 s for an availability plan that runs in milliseconds): off for every session.
 _database["OPTIONS"] = {**_database.get("OPTIONS", {}), "options": "-c jit=off"}
+# A server process sets RANGEBOOK_DB_POOL (config/asgi.py does): under ASGI every request
+# runs its ORM work in a thread of its own (asgiref's ThreadSensitiveContext), so
+# CONN_MAX_AGE would never reuse a session and each request paid for a new PostgreSQL
+# backend. psycopg's pool (Django >= 5.1) hands the sessions from thread to thread instead.
+_pool_size = int(os.environ.get("RANGEBOOK_DB_POOL", "0"))
+if _pool_size:
+    _database["OPTIONS"]["pool"] = {"min_size": min(2, _pool_size), "max_size": _pool_size}
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.postgresql",

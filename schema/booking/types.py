@@ -20,6 +20,7 @@ def minutes(value: dt.timedelta) -> int:
 
 @strawberry_django.type(models.Venue)
 class Venue(relay.Node):
+    id: relay.NodeID[int]
     name: auto
     slug: auto
     description: auto
@@ -31,12 +32,14 @@ class Venue(relay.Node):
 
 @strawberry_django.type(models.Category)
 class Category(relay.Node):
+    id: relay.NodeID[int]
     name: auto
     slug: auto
 
 
 @strawberry_django.type(models.Amenity)
 class Amenity(relay.Node):
+    id: relay.NodeID[int]
     name: auto
     slug: auto
 
@@ -71,6 +74,7 @@ class Rate:
 @strawberry_django.type(models.Resource, filters=ResourceFilter, ordering=ResourceOrder,
                         pagination=True)
 class Resource(relay.Node):
+    id: relay.NodeID[int]
     name: auto
     slug: auto
     description: auto
@@ -111,6 +115,7 @@ class Resource(relay.Node):
 
 @strawberry_django.type(models.Booking, filters=BookingFilter, ordering=BookingOrder)
 class Booking(relay.Node):
+    id: relay.NodeID[int]
     reference: auto
     resource: Resource
     party_size: auto
