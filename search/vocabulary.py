@@ -18,7 +18,7 @@ RARE = 3
 CORRECTIONS = 3  # kept per token
 # Words the typed word may become, most frequent first: they are the prefix match with
 # RUM (see search/README.md, "Search as you type"); the first five are shown.
-COMPLETIONS = 64
+COMPLETIONS = 24
 COMMONER = 10  # how many times more documents a correction of a known word needs
 
 # `<->` is pg_trgm's distance (1 - similarity), served by the gist_trgm_ops index.
