@@ -20,13 +20,10 @@ outputs go through GraphQL. DecimalRange is on no type at all: conversion only.
 """
 
 import datetime as dt
-import decimal
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import NumericRange
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
@@ -34,244 +31,40 @@ from strawberry.relay import to_base64
 from strawberry_django.filters import process_filters
 
 from booking.models import OpeningHours, Rate, Resource
-from schema.common import (
-    DateRange,
-    DateRangeFilter,
-    DateRangeInput,
-    DateTimeRange,
-    DateTimeRangeInput,
-    DecimalRange,
-    DecimalRangeInput,
-    IntRange,
-    IntRangeInput,
-    range_out,
-)
+from schema.common import DateRangeFilter, range_out
 from tests.conftest import make_resource
-
-UTC = dt.UTC
-INT4_MIN, INT4_MAX = -(2**31), 2**31 - 1
+from tests.schema.range_oracle import (
+    BASE,
+    DATE,
+    DATETIME,
+    DECIMAL,
+    ELEMENTS,
+    INT,
+    INT4_MAX,
+    UTC,
+    Built,
+    Raw,
+    Refused,
+    api_parts,
+    as_dict,
+    conditions,
+    describe,
+    instants,
+    matching,
+    object_parts,
+    oracle,
+    parts,
+    raw_ranges,
+    rolled_back,
+    spelt,
+    sql_all,
+    sql_one,
+)
 
 
 def examples(n: int):
     return settings(max_examples=n, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-# --- the kinds of range and the oracle ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Kind:
-    sql: str  # the PostgreSQL range type
-    element: str  # its element type
-    input: type
-    output: type
-
-
-DATETIME = Kind("tstzrange", "timestamptz", DateTimeRangeInput, DateTimeRange)
-DATE = Kind("daterange", "date", DateRangeInput, DateRange)
-INT = Kind("int4range", "int4", IntRangeInput, IntRange)
-DECIMAL = Kind("numrange", "numeric", DecimalRangeInput, DecimalRange)
-
-
-@dataclass(frozen=True)
-class Raw:
-    """A range as a client writes it; `*_text` is how the bound is spelt on the wire."""
-
-    lower: Any = None
-    upper: Any = None
-    lower_inc: bool = True
-    upper_inc: bool = False
-    is_empty: bool = False
-    lower_text: str | None = None
-    upper_text: str | None = None
-
-    def to_input(self, kind: Kind):
-        return kind.input(lower=self.lower, upper=self.upper, lower_inc=self.lower_inc,
-                          upper_inc=self.upper_inc, is_empty=self.is_empty)
-
-    def variables(self, kind: Kind, *, omit_defaults: bool = False) -> dict:
-        value = {"lower": _wire(kind, self.lower, self.lower_text),
-                 "upper": _wire(kind, self.upper, self.upper_text),
-                 "lowerInc": self.lower_inc, "upperInc": self.upper_inc,
-                 "isEmpty": self.is_empty}
-        if omit_defaults:
-            defaults = {"lower": None, "upper": None, "lowerInc": True, "upperInc": False,
-                        "isEmpty": False}
-            value = {k: v for k, v in value.items() if v != defaults[k]}
-        return value
-
-    @property
-    def bounds(self) -> str:
-        return ("[" if self.lower_inc else "(") + ("]" if self.upper_inc else ")")
-
-
-def _wire(kind: Kind, value, text):
-    if value is None or kind is INT:
-        return value
-    return text if text is not None else str(value)
-
-
-def _text(value, text):
-    return None if value is None else (text if text is not None else str(value))
-
-
-@dataclass(frozen=True)
-class Built:
-    """PostgreSQL built a range from the client's text: `sql` with `params` is it."""
-
-    sql: str
-    params: list
-
-
-@dataclass(frozen=True)
-class Refused:
-    code: str
-
-
-def oracle(kind: Kind, raw: Raw) -> Built | Refused:
-    """What the API must do with `raw`: PostgreSQL's range, or the error code."""
-    if raw.is_empty:
-        if raw.lower is not None or raw.upper is not None:
-            return Refused("invalid_range")
-        return Built(f"'empty'::{kind.sql}", [])
-    if any(isinstance(v, dt.datetime) and v.tzinfo is None for v in (raw.lower, raw.upper)):
-        return Refused("naive_datetime")  # PostgreSQL would guess the session's zone
-    if any(isinstance(v, decimal.Decimal) and v.is_nan() for v in (raw.lower, raw.upper)):
-        return Refused("invalid_range")  # PostgreSQL sorts NaN above all; we refuse it
-    built = Built(f"{kind.sql}(%s::{kind.element}, %s::{kind.element}, %s)",
-                  [_text(raw.lower, raw.lower_text), _text(raw.upper, raw.upper_text),
-                   raw.bounds])
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"SELECT {built.sql}", built.params)
-    except DataError as exc:
-        # 22000: "range lower bound must be less than or equal to range upper bound";
-        # 22003: int4range's canonical [) form overflows.
-        return Refused({"22000": "invalid_range", "22003": "out_of_range"}[
-            exc.__cause__.sqlstate])
-    return built
-
-
-def parts(expression: str) -> str:
-    """SQL for the five things a range is, in the order of `api_parts`."""
-    e = expression
-    return f"lower({e}), upper({e}), lower_inc({e}), upper_inc({e}), isempty({e})"
-
-
-def sql_one(sql: str, params=()) -> tuple:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
-
-
-def sql_all(sql: str, params=()) -> list[tuple]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
-def api_parts(kind: Kind, value: dict) -> tuple:
-    """A range as the API printed it, with datetimes parsed (they must be in UTC)."""
-
-    def parse(text):
-        if text is None or kind in (INT, DECIMAL) and not isinstance(text, str):
-            return text
-        if kind is DATETIME:
-            instant = dt.datetime.fromisoformat(text)
-            assert instant.utcoffset() == dt.timedelta(0), f"not UTC: {text}"
-            return instant
-        if kind is DATE:
-            return dt.date.fromisoformat(text)
-        return decimal.Decimal(text)
-
-    return (parse(value["lower"]), parse(value["upper"]), value["lowerInc"],
-            value["upperInc"], value["isEmpty"])
-
-
-def object_parts(value) -> tuple:
-    return (value.lower, value.upper, value.lower_inc, value.upper_inc, value.is_empty)
-
-
-def as_dict(value) -> dict:
-    return {"lower": value.lower, "upper": value.upper, "lowerInc": value.lower_inc,
-            "upperInc": value.upper_inc, "isEmpty": value.is_empty}
-
-
-def rolled_back():
-    """Each hypothesis example writes inside a savepoint that is rolled back."""
-
-    class Savepoint:
-        def __enter__(self):
-            self.atomic = transaction.atomic()
-            self.atomic.__enter__()
-
-        def __exit__(self, *exc):
-            transaction.set_rollback(True)
-            return self.atomic.__exit__(*exc)
-
-    return Savepoint()
-
-
-# --- strategies ---------------------------------------------------------------------------
-
-OFFSETS = [dt.timedelta(0), dt.timedelta(hours=5, minutes=45), -dt.timedelta(hours=3, minutes=30),
-           dt.timedelta(hours=14), -dt.timedelta(hours=12), dt.timedelta(hours=1)]
-BASE = dt.datetime(2030, 3, 30, 22, 0, tzinfo=UTC)  # a DST night in Europe, for good measure
-FAR_INSTANTS = [dt.datetime(1970, 1, 1, tzinfo=UTC), dt.datetime(2100, 12, 31, 23, tzinfo=UTC)]
-
-
-def instants(base: dt.datetime, *, far: bool = True) -> st.SearchStrategy[dt.datetime]:
-    """Instants 10 minutes apart (so ranges meet, nest and coincide), some 1 µs later."""
-    near = st.builds(lambda k, micro: base + k * dt.timedelta(minutes=10)
-                     + dt.timedelta(microseconds=micro),
-                     st.integers(-1, 8), st.sampled_from([0, 0, 0, 1, 999999]))
-    return near | st.sampled_from(FAR_INSTANTS) if far else near
-
-
-@st.composite
-def spelt(draw, instant: st.SearchStrategy, *, naive: bool = True) -> tuple[dt.datetime, str]:
-    """An instant in some UTC offset, spelt like a client might; sometimes without one."""
-    value = draw(instant).astimezone(dt.timezone(draw(st.sampled_from(OFFSETS))))
-    if naive and draw(st.integers(0, 11)) == 0:
-        value = value.replace(tzinfo=None)
-        return value, value.isoformat()
-    text = value.isoformat()
-    style = draw(st.sampled_from(["extended", "basic", "zulu"]))
-    if style == "basic" and value.utcoffset():
-        text = text[:-3] + text[-2:]  # +05:45 -> +0545
-    elif style == "zulu" and not value.utcoffset():
-        text = text.removesuffix("+00:00") + "Z"
-    return value, text
-
-
-@st.composite
-def raw_ranges(draw, kind: Kind, elements: st.SearchStrategy) -> Raw:
-    """Any range a client may write, valid or not. `elements` draws (value, text)."""
-    shape = draw(st.sampled_from(["range"] * 6 + ["empty", "empty with bounds"]))
-    lower, lower_text = draw(st.none().map(lambda _: (None, None)) | elements)
-    upper, upper_text = draw(st.none().map(lambda _: (None, None)) | elements)
-    if shape == "empty":
-        return Raw(is_empty=True, lower_inc=draw(st.booleans()), upper_inc=draw(st.booleans()))
-    if shape == "empty with bounds" and lower is None and upper is None:
-        lower, lower_text = draw(elements)
-    return Raw(lower, upper, draw(st.booleans()), draw(st.booleans()),
-               shape == "empty with bounds", lower_text, upper_text)
-
-
-def plain(values: st.SearchStrategy) -> st.SearchStrategy:
-    return values.map(lambda v: (v, str(v)))
-
-
-DATETIMES = spelt(instants(BASE))
-DATES = plain(st.builds(lambda k: dt.date(2030, 3, 28) + dt.timedelta(days=k), st.integers(-1, 6))
-              | st.sampled_from([dt.date(1, 1, 1), dt.date(1999, 12, 31), dt.date(9999, 12, 30)]))
-INTS = plain(st.integers(-1, 9) | st.sampled_from([INT4_MIN, INT4_MIN + 1, INT4_MAX - 1,
-                                                   INT4_MAX]))
-DECIMALS = plain(st.sampled_from([decimal.Decimal(v) for v in (
-    "-2.5", "0", "0.000001", "0.5", "1", "1.00", "1.000001", "2", "1E+3", "Infinity",
-    "-Infinity", "NaN")]))
-ELEMENTS = {DATETIME: DATETIMES, DATE: DATES, INT: INTS, DECIMAL: DECIMALS}
 
 
 # --- (a) inputs convert to the range PostgreSQL builds ------------------------------------
@@ -333,77 +126,6 @@ def test_empty_is_not_unbounded(kind, db):
 
 
 # --- (a) filters return the rows PostgreSQL's operators return -----------------------------
-
-# The PostgreSQL operator of each filter, from the documentation (not from schema/common.py):
-# https://www.postgresql.org/docs/current/functions-range.html
-OPERATORS = {"overlaps": "&&", "contains": "@>", "containedBy": "<@", "adjacentTo": "-|-",
-             "strictlyLeftOf": "<<", "strictlyRightOf": ">>", "notExtendsLeftOf": "&>",
-             "notExtendsRightOf": "&<"}
-PREDICATES = {"isEmpty": "isempty", "lowerInf": "lower_inf", "upperInf": "upper_inf"}
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One filter operator and its value, as GraphQL variables and as PostgreSQL SQL."""
-
-    operator: str
-    raw: Raw | None = None  # for the range operators
-    element: tuple | None = None  # (value, text) for containsElement
-    flag: bool | None = None  # for the predicates
-    omit_defaults: bool = False
-
-    def variables(self, kind: Kind):
-        if self.raw is not None:
-            return {self.operator: self.raw.variables(kind, omit_defaults=self.omit_defaults)}
-        if self.element is not None:
-            return {self.operator: _wire(kind, *self.element)}
-        return {self.operator: self.flag}
-
-    def to_filter(self, kind: Kind, filter_type):
-        name = {"containedBy": "contained_by", "adjacentTo": "adjacent_to",
-                "strictlyLeftOf": "strictly_left_of", "strictlyRightOf": "strictly_right_of",
-                "notExtendsLeftOf": "not_extends_left_of",
-                "notExtendsRightOf": "not_extends_right_of", "containsElement": "contains_element",
-                "isEmpty": "is_empty", "lowerInf": "lower_inf", "upperInf": "upper_inf"
-                }.get(self.operator, self.operator)
-        value = (self.raw.to_input(kind) if self.raw is not None
-                 else self.element[0] if self.element is not None else self.flag)
-        return filter_type(**{name: value})
-
-    def where(self, kind: Kind, column: str) -> Built | Refused:
-        """The WHERE clause PostgreSQL evaluates for this condition, or the error code."""
-        if self.raw is not None:
-            built = oracle(kind, self.raw)
-            if isinstance(built, Refused):
-                return built
-            return Built(f"{column} {OPERATORS[self.operator]} {built.sql}", built.params)
-        if self.element is not None:
-            value, text = self.element
-            if isinstance(value, dt.datetime) and value.tzinfo is None:
-                return Refused("naive_datetime")
-            return Built(f"{column} @> %s::{kind.element}", [text])
-        return Built(f"{PREDICATES[self.operator]}({column}) = %s", [self.flag])
-
-
-@st.composite
-def conditions(draw, kind: Kind) -> Condition:
-    operator = draw(st.sampled_from([*OPERATORS, "containsElement", *PREDICATES]))
-    if operator in OPERATORS:
-        return Condition(operator, raw=draw(raw_ranges(kind, ELEMENTS[kind])),
-                         omit_defaults=draw(st.booleans()))
-    if operator == "containsElement":
-        return Condition(operator, element=draw(ELEMENTS[kind]))
-    return Condition(operator, flag=draw(st.booleans()))
-
-
-def describe(where: Built | Refused) -> str:
-    return where.code if isinstance(where, Refused) else "accepted"
-
-
-def matching(table: str, key: str, where: Built, extra: str = "TRUE") -> set:
-    rows = sql_all(f"SELECT {key} FROM {table} WHERE {extra} AND {where.sql}", where.params)
-    return {row[0] for row in rows}
-
 
 def assert_coded_error(result, code: str) -> None:
     assert result.data is None
@@ -549,13 +271,12 @@ def insert_dated_rows(rooms, rates: list[Raw], rules: list[Raw]) -> None:
     for room, raw in zip(rooms, rates, strict=False):
         sql_one("INSERT INTO booking_rate (resource_id, valid_during, price_per_hour, currency)"
                 " VALUES (%s, daterange(%s::date, %s::date, %s), 10, 'EUR') RETURNING id",
-                [room.pk, _text(raw.lower, None), _text(raw.upper, None), raw.bounds])
+                [room.pk, *raw.texts, raw.bounds])
     for weekday, raw in enumerate(rules, start=1):
         sql_one("INSERT INTO booking_openinghours (resource_id, weekday, hours, valid_during)"
                 " VALUES (%s, %s, int4range(540, 1020), daterange(%s::date, %s::date, %s))"
                 " RETURNING id",
-                [rooms[0].pk, weekday, _text(raw.lower, None), _text(raw.upper, None),
-                 raw.bounds])
+                [rooms[0].pk, weekday, *raw.texts, raw.bounds])
 
 
 @pytest.mark.django_db
@@ -723,12 +444,13 @@ def test_rescheduled_period_is_stored_and_read_back(gql, customer, open_room, da
         if isinstance(expected, Refused):
             assert moved == {"__typename": "ValidationError", "code": expected.code,
                              "field": "period"}
+            assert stored[0] == soon  # not moved
             return
         requested = sql_one(f"SELECT {parts('r')} FROM (SELECT {expected.sql} r) t",
                             expected.params)
         if not is_booking_period(requested, open_room):
             assert (moved["__typename"], moved["field"]) == ("ValidationError", "period")
-            assert stored[0] == soon  # not moved
+            assert stored[0] == soon
             return
         assert moved["__typename"] == "Booking", moved
         assert stored[:5] == requested
@@ -818,3 +540,40 @@ def test_free_periods_are_what_postgres_computes(gql, customer, turnaround_room,
         assert result.errors is None, result.errors
         [answer] = result.data["availability"]
         assert [api_parts(DATETIME, p) for p in answer["freePeriods"]] == stored
+
+
+# --- known gap: bounds PostgreSQL stores but Python cannot hold ---------------------------
+
+UNLOADABLE = {
+    "booking ends at infinity": (
+        "INSERT INTO booking_booking (party_size, period, status, customer_id, resource_id)"
+        " VALUES (1, tstzrange('2030-01-01', 'infinity'), 'cancelled', %(user)s, %(room)s)",
+        "{ bookings(first: 1) { edges { node { period { upper } } } } }"),
+    "rate from -infinity": (
+        "INSERT INTO booking_rate (resource_id, valid_during, price_per_hour, currency)"
+        " VALUES (%(room)s, daterange('-infinity', '2030-01-01'), 1, 'EUR')",
+        "{ resources { rates { validDuring { lower } } } }"),
+    "rate until 9999-12-31 inclusive (stored as [..., 10000-01-01))": (
+        "INSERT INTO booking_rate (resource_id, valid_during, price_per_hour, currency)"
+        " VALUES (%(room)s, daterange('2030-01-01', '9999-12-31', '[]'), 1, 'EUR')",
+        "{ resources { rates { validDuring { upper } } } }"),
+}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "booking/ lets these in (infinity passes lower_inf() = false) and psycopg cannot load "
+    "them, so the whole query answers internal_error; a CHECK with isfinite() and a year "
+    "limit on each range column would refuse them at the door"))
+@pytest.mark.parametrize("case", UNLOADABLE)
+def test_stored_bounds_python_cannot_hold_are_refused_or_read_back(gql, staff, room, case):
+    insert, query = UNLOADABLE[case]
+    try:
+        with transaction.atomic():
+            sql_one(insert + " RETURNING 1", {"user": staff.pk, "room": room.pk})
+    except IntegrityError:
+        return  # refused by a constraint: nothing unreadable is stored
+
+    result = gql(query, user=staff)
+
+    assert result.errors is None, [e.extensions for e in result.errors]
+
