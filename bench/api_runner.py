@@ -56,7 +56,9 @@ def measure(args, operations, user, token: str, directory: Path):
                          api._note(api_run, base_run)))
             print(f"{op.label}: API {api_run.requests_per_s:,.0f}/s, "
                   f"baseline {base_run.requests_per_s:,.0f}/s", file=sys.stderr)
-    rows.insert(3, (api.SEARCH_SLOT, None, None, None, _search_note()))
+    writes = [index for index, op in enumerate(operations) if op.writes]
+    rows.insert(writes[0] if writes else len(rows), (api.SEARCH_SLOT, None, None, None,
+                                                       _search_note()))
     load_after = os.getloadavg()
     notes = [f"{os.cpu_count()} CPUs; each server: uvicorn, {args.workers} worker(s), uvloop, "
              f"httptools, no access log; wrk: {args.threads} threads, {args.connections} "
