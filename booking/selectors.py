@@ -129,6 +129,8 @@ def resource_first_free_slot(
     """Per active resource, the earliest slot (midnight grid) in [after, after + lookahead)."""
     resource_ids = list(resource_ids)
     _check_positive(lookahead, "invalid_window", "lookahead")
+    if isinstance(after, dt.datetime) and timezone.is_aware(after):
+        after = after.astimezone(dt.UTC)  # + lookahead in elapsed time, not wall-clock time
     window = _window(
         (after, after + lookahead) if isinstance(after, dt.datetime) else None, field="after"
     )
@@ -192,6 +194,9 @@ def _window(value, *, field: str = "window", limit: dt.timedelta = MAX_WINDOW):
                 code="naive_datetime",
                 field=field,
             )
+    # Instants, not wall clocks: Python compares and subtracts two datetimes of one zone
+    # by their wall-clock readings, ignoring `fold`.
+    lower, upper = lower.astimezone(dt.UTC), upper.astimezone(dt.UTC)
     if upper <= lower:
         raise AvailabilityError(
             f"The {field} must end after it starts.", code="invalid_window", field=field

@@ -18,7 +18,9 @@ RETURNS TABLE (resource_id bigint, open tstzmultirange)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     WITH res AS MATERIALIZED (
         SELECT r.id, r.venue_id, v.timezone,
-               (lower(p_window) AT TIME ZONE v.timezone)::date AS first_day,
+               -- From the date before: where midnight repeats (America/Havana), its
+               -- 24:00 is the later midnight, past the start of the next date.
+               (lower(p_window) AT TIME ZONE v.timezone)::date - 1 AS first_day,
                (upper(p_window) AT TIME ZONE v.timezone)::date AS last_day
         FROM (SELECT DISTINCT unnest(p_resource_ids) AS id) AS wanted
         JOIN booking_resource r ON r.id = wanted.id
@@ -177,7 +179,9 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
                greatest(free.first_start, midnight.at),
                least(free.last_start, midnight.next_at - interval '1 microsecond')
         FROM free,
-             LATERAL (SELECT (free.first_start AT TIME ZONE free.timezone)::date AS first_day,
+             -- From the date before, whose grid reaches past a repeated midnight.
+             LATERAL (SELECT (free.first_start AT TIME ZONE free.timezone)::date - 1
+                                 AS first_day,
                              (free.last_start AT TIME ZONE free.timezone)::date AS last_day)
                  AS days,
              generate_series(0, days.last_day - days.first_day) AS i,

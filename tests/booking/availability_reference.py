@@ -214,9 +214,11 @@ def hours_of(res: ResourceData, day: dt.date) -> list[tuple[int, int]]:
 
 
 def open_time(res: ResourceData, lower: dt.datetime, upper: dt.datetime) -> list[Interval]:
-    """Open for the local dates of the range [lower, upper) (not clipped to it)."""
+    """Open for the local dates of the range [lower, upper) (not clipped to it), from the
+    date before: where midnight repeats, that date's hours can reach past `lower`."""
     intervals = []
-    for day in dates(local_date(res.timezone, lower), local_date(res.timezone, upper)):
+    first = local_date(res.timezone, lower) - dt.timedelta(days=1)
+    for day in dates(first, local_date(res.timezone, upper)):
         for a, b in hours_of(res, day):
             opens = local_instant(res.timezone, day, a)
             intervals.append((opens, max(opens, local_instant(res.timezone, day, b))))

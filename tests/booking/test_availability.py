@@ -553,3 +553,65 @@ def test_occupancy_buckets_whatever_zone_the_window_is_given_in(place):
         (dt.date(2027, 3, 7), quarter),
         (dt.date(2027, 3, 8), quarter),
     ]
+
+
+def test_havana_repeated_midnight_counts_whatever_the_window_start(place):
+    # 31 October 2026's 22:00-24:00 in Havana ends at the later midnight, 05:00Z.
+    room = place("America/Havana", hours=None)
+    OpeningHours.objects.create(resource=room, weekday=6, hours=NumericRange(1320, 1440))
+
+    late = free(
+        room,
+        (dt.datetime(2026, 11, 1, 4, tzinfo=UTC), dt.datetime(2026, 11, 1, 6, tzinfo=UTC)),
+        now=dt.datetime(2026, 10, 1, tzinfo=UTC),
+    )
+
+    assert late == [
+        (dt.datetime(2026, 11, 1, 4, tzinfo=UTC), dt.datetime(2026, 11, 1, 5, tzinfo=UTC))
+    ]
+
+
+def test_window_checks_use_instants_not_wall_clocks(place):
+    room = place(CHICAGO)
+    chicago = zoneinfo.ZoneInfo(CHICAGO)
+    first_one = dt.datetime(2027, 11, 7, 1, tzinfo=chicago, fold=0)  # 06:00Z
+    second_one = dt.datetime(2027, 11, 7, 1, tzinfo=chicago, fold=1)  # 07:00Z
+
+    periods = free(room, (first_one, second_one))
+
+    assert periods == [
+        (dt.datetime(2027, 11, 7, 6, tzinfo=UTC), dt.datetime(2027, 11, 7, 7, tzinfo=UTC))
+    ]
+    with pytest.raises(AvailabilityError) as excinfo:
+        free(
+            room,
+            (
+                dt.datetime(2027, 11, 7, 1, 30, tzinfo=chicago, fold=1),
+                dt.datetime(2027, 11, 7, 1, 45, tzinfo=chicago, fold=0),
+            ),
+        )
+    assert excinfo.value.code == "invalid_window"
+    with pytest.raises(AvailabilityError) as excinfo:  # 92 days and 1 hour of elapsed time
+        free(
+            room,
+            (dt.datetime(2027, 10, 1, tzinfo=chicago), dt.datetime(2028, 1, 1, tzinfo=chicago)),
+        )
+    assert excinfo.value.code == "window_too_long"
+
+
+def test_first_free_slot_lookahead_is_elapsed_time(place, customer):
+    # 14 days after 2027-10-31 12:00 CDT is 2027-11-14 11:00 CST, not 12:00.
+    room = place(CHICAGO, hours=(660, 720))  # 11:00-12:00 local every day
+    chicago = zoneinfo.ZoneInfo(CHICAGO)
+    after = dt.datetime(2027, 10, 31, 12, tzinfo=chicago)
+    for day in range(1, 14):
+        booking(
+            room,
+            customer,
+            dt.datetime(2027, 11, day, 11, tzinfo=chicago),
+            dt.datetime(2027, 11, day, 12, tzinfo=chicago),
+        )
+
+    first = resource_first_free_slot(resource_ids=[room.pk], after=after, duration=HOUR, now=EARLY)
+
+    assert first == {room.pk: None}  # 2027-11-14 11:00 CST is exactly at the lookahead's end

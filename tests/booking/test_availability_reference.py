@@ -44,17 +44,24 @@ def whole_day(zone: str, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 def resource(zone: str = BERLIN, hours: tuple[int, int] | None = (0, 1440), **fields):
     """Open `hours` every day (none if None); bookable for parties of 1-8, 15 min-24 h."""
     values = {
-        "id": 1, "timezone": zone, "is_active": True, "capacity": (1, 9),
-        "turnaround": dt.timedelta(0), "min_notice": dt.timedelta(0),
-        "horizon": dt.timedelta(days=1000), "min_length": 15 * MINUTE,
-        "max_length": 24 * HOUR, "slot_step": 30 * MINUTE,
+        "id": 1,
+        "timezone": zone,
+        "is_active": True,
+        "capacity": (1, 9),
+        "turnaround": dt.timedelta(0),
+        "min_notice": dt.timedelta(0),
+        "horizon": dt.timedelta(days=1000),
+        "min_length": 15 * MINUTE,
+        "max_length": 24 * HOUR,
+        "slot_step": 30 * MINUTE,
         "rules": [Rule(day, hours, None, None) for day in range(1, 8)] if hours else [],
     }
     return ResourceData(**{**values, **fields})
 
 
-def booking(start, end, *, id=1, status="confirmed", turnaround=dt.timedelta(0),
-            hold_expires_at=None) -> BookingRow:
+def booking(
+    start, end, *, id=1, status="confirmed", turnaround=dt.timedelta(0), hold_expires_at=None
+) -> BookingRow:
     return BookingRow(id, (start, end), (start, end + turnaround), status, hold_expires_at)
 
 
@@ -159,24 +166,30 @@ def test_midnight_grid_follows_mid_d_where_clocks_change_at_midnight():
     # Havana repeats 00:00-01:00 on 2026-11-01: mid(1 Nov) is the later 00:00 (05:00Z), so
     # 31 October's grid runs 25 h, from 04:00Z on 31 Oct to 05:00Z on 1 Nov.
     zone = "America/Havana"
-    res = resource(zone, rules=[Rule(6, (1320, 1440), None, None), Rule(7, (0, 1440), None, None)],
-                   closures=[(utc(2026, 11, 1, 3), utc(2026, 11, 1, 4))])
+    res = resource(
+        zone,
+        rules=[Rule(6, (1320, 1440), None, None), Rule(7, (0, 1440), None, None)],
+        closures=[(utc(2026, 11, 1, 3), utc(2026, 11, 1, 4))],
+    )
     window = (utc(2026, 11, 1, 3), utc(2026, 11, 1, 6))
 
     # 04:00Z = mid(31 Oct) + 16 × 90 min; 05:30Z would be the 17th, past mid(1 Nov).
     assert ref.slots(res, window, NOW, 30 * MINUTE, step=90 * MINUTE) == [
-        utc(2026, 11, 1, 4), utc(2026, 11, 1, 5)
+        utc(2026, 11, 1, 4),
+        utc(2026, 11, 1, 5),
     ]
 
 
-def test_local_dates_considered_start_at_the_window_start_local_date():
-    # The contract expands the local dates of the window: 04:30Z is 1 November 00:30 (first)
-    # in Havana, so 31 October's 22:00-24:00 (02:00Z-05:00Z) counts only for a window that
-    # starts on 31 October.
+def test_hours_reaching_past_a_repeated_midnight_count_whatever_the_window_start():
+    # Havana repeats 00:00-01:00 on 1 November 2026: 31 October's 22:00-24:00 runs
+    # 02:00Z-05:00Z, past the first midnight (04:00Z). The dates considered start the day
+    # before the window's, so a window from 04:00Z sees it too.
     zone = "America/Havana"
     res = resource(zone, rules=[Rule(6, (1320, 1440), None, None)])
 
-    assert ref.free_periods(res, (utc(2026, 11, 1, 4), utc(2026, 11, 1, 6)), NOW) == []
+    assert ref.free_periods(res, (utc(2026, 11, 1, 4), utc(2026, 11, 1, 6)), NOW) == [
+        (utc(2026, 11, 1, 4), utc(2026, 11, 1, 5))
+    ]
     assert ref.free_periods(res, (utc(2026, 11, 1, 3), utc(2026, 11, 1, 6)), NOW) == [
         (utc(2026, 11, 1, 3), utc(2026, 11, 1, 5))
     ]
@@ -187,8 +200,10 @@ def test_local_dates_considered_start_at_the_window_start_local_date():
 
 @pytest.mark.parametrize(
     ("zone", "first", "last"),
-    [("Asia/Kolkata", utc(2027, 1, 11, 3, 30), utc(2027, 1, 11, 10, 30)),
-     ("Asia/Kathmandu", utc(2027, 1, 11, 3, 15), utc(2027, 1, 11, 10, 15))],
+    [
+        ("Asia/Kolkata", utc(2027, 1, 11, 3, 30), utc(2027, 1, 11, 10, 30)),
+        ("Asia/Kathmandu", utc(2027, 1, 11, 3, 15), utc(2027, 1, 11, 10, 15)),
+    ],
 )
 def test_slots_in_half_and_quarter_hour_offsets(zone, first, last):
     res = resource(zone, hours=(540, 1020))
@@ -204,19 +219,25 @@ def test_hours_ending_at_24_join_the_next_morning():
 
     assert ref.free_periods(res, window, NOW) == [(utc(2027, 1, 11, 21), utc(2027, 1, 12, 1))]
     assert ref.slots(res, window, NOW, 3 * HOUR, step=HOUR) == [
-        utc(2027, 1, 11, 21), utc(2027, 1, 11, 22)
+        utc(2027, 1, 11, 21),
+        utc(2027, 1, 11, 22),
     ]
 
 
 def test_special_hours_replace_rules_and_close_days():
     tuesday, wednesday = MONDAY + dt.timedelta(days=1), MONDAY + dt.timedelta(days=2)
-    res = resource(hours=(540, 1020), special={
-        MONDAY: [(600, 660), (900, 960)], tuesday: [None],
-    })
+    res = resource(
+        hours=(540, 1020),
+        special={
+            MONDAY: [(600, 660), (900, 960)],
+            tuesday: [None],
+        },
+    )
     window = (berlin(0), berlin(0, day=MONDAY + dt.timedelta(days=3)))
 
     assert ref.free_periods(res, window, NOW) == [
-        (berlin(10), berlin(11)), (berlin(15), berlin(16)),
+        (berlin(10), berlin(11)),
+        (berlin(15), berlin(16)),
         (berlin(9, day=wednesday), berlin(17, day=wednesday)),
     ]
 
@@ -241,24 +262,38 @@ def test_window_across_a_month_end_with_a_season():
 
 
 def test_back_to_back_bookings():
-    res = resource(hours=(540, 1020), bookings=[
-        booking(berlin(10), berlin(11), id=1), booking(berlin(11), berlin(12), id=2),
-    ])
+    res = resource(
+        hours=(540, 1020),
+        bookings=[
+            booking(berlin(10), berlin(11), id=1),
+            booking(berlin(11), berlin(12), id=2),
+        ],
+    )
 
     assert ref.free_periods(res, whole_day(BERLIN, MONDAY), NOW) == [
-        (berlin(9), berlin(10)), (berlin(12), berlin(17))
+        (berlin(9), berlin(10)),
+        (berlin(12), berlin(17)),
     ]
     assert ref.slots(res, whole_day(BERLIN, MONDAY), NOW, HOUR, step=HOUR) == [
-        berlin(9), berlin(12), berlin(13), berlin(14), berlin(15), berlin(16)
+        berlin(9),
+        berlin(12),
+        berlin(13),
+        berlin(14),
+        berlin(15),
+        berlin(16),
     ]
 
 
 def test_turnaround_is_not_doubled():
     t = 30 * MINUTE
-    res = resource(hours=(540, 1020), turnaround=t, bookings=[
-        booking(berlin(10), berlin(11), id=1, turnaround=t),
-        booking(berlin(13), berlin(14), id=2, turnaround=t),
-    ])
+    res = resource(
+        hours=(540, 1020),
+        turnaround=t,
+        bookings=[
+            booking(berlin(10), berlin(11), id=1, turnaround=t),
+            booking(berlin(13), berlin(14), id=2, turnaround=t),
+        ],
+    )
 
     starts = ref.slots(res, whole_day(BERLIN, MONDAY), NOW, HOUR)
 
@@ -267,8 +302,9 @@ def test_turnaround_is_not_doubled():
 
 
 def test_current_turnaround_guards_bookings_written_without_one():
-    res = resource(hours=(540, 1020), turnaround=30 * MINUTE,
-                   bookings=[booking(berlin(11), berlin(12))])  # blocked = period
+    res = resource(
+        hours=(540, 1020), turnaround=30 * MINUTE, bookings=[booking(berlin(11), berlin(12))]
+    )  # blocked = period
 
     starts = ref.slots(res, (berlin(9), berlin(13)), NOW, HOUR)
 
@@ -276,30 +312,41 @@ def test_current_turnaround_guards_bookings_written_without_one():
 
 
 def test_closures_of_venue_and_resource_but_turnaround_may_run_into_them():
-    res = resource(hours=(540, 1020), turnaround=30 * MINUTE,
-                   closures=[(berlin(10), berlin(12)), (berlin(15), None)])
+    res = resource(
+        hours=(540, 1020),
+        turnaround=30 * MINUTE,
+        closures=[(berlin(10), berlin(12)), (berlin(15), None)],
+    )
 
     assert ref.free_periods(res, whole_day(BERLIN, MONDAY), NOW) == [
-        (berlin(9), berlin(10)), (berlin(12), berlin(15))
+        (berlin(9), berlin(10)),
+        (berlin(12), berlin(15)),
     ]
     assert ref.slots(res, whole_day(BERLIN, MONDAY), NOW, HOUR, step=HOUR) == [
-        berlin(9), berlin(12), berlin(13), berlin(14)
+        berlin(9),
+        berlin(12),
+        berlin(13),
+        berlin(14),
     ]
     assert ref.free_periods(res, whole_day(BERLIN, MONDAY + dt.timedelta(days=1)), NOW) == []
 
 
 def test_only_confirmed_bookings_and_live_holds_are_busy():
     now = berlin(8)
-    res = resource(hours=(540, 1020), bookings=[
-        booking(berlin(9), berlin(10), id=1, status="held", hold_expires_at=now + MINUTE),
-        booking(berlin(10), berlin(11), id=2, status="held", hold_expires_at=now),
-        booking(berlin(11), berlin(12), id=3, status="expired"),
-        booking(berlin(12), berlin(13), id=4, status="cancelled"),
-        booking(berlin(14), berlin(15), id=5),
-    ])
+    res = resource(
+        hours=(540, 1020),
+        bookings=[
+            booking(berlin(9), berlin(10), id=1, status="held", hold_expires_at=now + MINUTE),
+            booking(berlin(10), berlin(11), id=2, status="held", hold_expires_at=now),
+            booking(berlin(11), berlin(12), id=3, status="expired"),
+            booking(berlin(12), berlin(13), id=4, status="cancelled"),
+            booking(berlin(14), berlin(15), id=5),
+        ],
+    )
 
     assert ref.free_periods(res, whole_day(BERLIN, MONDAY), now) == [
-        (berlin(10), berlin(14)), (berlin(15), berlin(17))
+        (berlin(10), berlin(14)),
+        (berlin(15), berlin(17)),
     ]
     assert ref.free_periods(res, whole_day(BERLIN, MONDAY), now, ignore_booking_id=5) == [
         (berlin(10), berlin(17))
@@ -352,8 +399,12 @@ def test_party_size_and_duration_limits():
 
 
 def test_free_during_needs_room_for_the_turnaround():
-    res = resource(hours=(540, 1020), turnaround=30 * MINUTE, capacity=(1, 4),
-                   bookings=[booking(berlin(12), berlin(13))])
+    res = resource(
+        hours=(540, 1020),
+        turnaround=30 * MINUTE,
+        capacity=(1, 4),
+        bookings=[booking(berlin(12), berlin(13))],
+    )
 
     assert ref.free_during(res, (berlin(10), berlin(11, 30)), NOW)
     assert not ref.free_during(res, (berlin(10), berlin(11, 45)), NOW)
@@ -376,14 +427,23 @@ def test_first_free_slot_looks_ahead_on_the_midnight_grid():
 
 
 def test_occupancy_counts_a_23_hour_day():
-    res = resource(CHICAGO, bookings=[
-        booking(local(CHICAGO, SPRING, 10), local(CHICAGO, SPRING, 12), id=1,
-                turnaround=HOUR),
-        booking(local(CHICAGO, SPRING, 13), local(CHICAGO, SPRING, 14), id=2, status="held",
-                hold_expires_at=NOW),
-    ])
-    window = (ref.midnight(CHICAGO, SPRING - dt.timedelta(1)),
-              ref.midnight(CHICAGO, SPRING + dt.timedelta(2)))
+    res = resource(
+        CHICAGO,
+        bookings=[
+            booking(local(CHICAGO, SPRING, 10), local(CHICAGO, SPRING, 12), id=1, turnaround=HOUR),
+            booking(
+                local(CHICAGO, SPRING, 13),
+                local(CHICAGO, SPRING, 14),
+                id=2,
+                status="held",
+                hold_expires_at=NOW,
+            ),
+        ],
+    )
+    window = (
+        ref.midnight(CHICAGO, SPRING - dt.timedelta(1)),
+        ref.midnight(CHICAGO, SPRING + dt.timedelta(2)),
+    )
 
     assert ref.occupancy(res, window, NOW) == [
         (SPRING - dt.timedelta(1), 24 * HOUR, dt.timedelta(0), 0.0),
@@ -393,9 +453,12 @@ def test_occupancy_counts_a_23_hour_day():
 
 
 def test_occupancy_by_week_clips_to_the_window_and_closures():
-    res = resource(CHICAGO, hours=(540, 1020),
-                   closures=[(local(CHICAGO, SPRING, 9), local(CHICAGO, SPRING, 10))],
-                   bookings=[booking(local(CHICAGO, SPRING, 16), local(CHICAGO, SPRING, 18))])
+    res = resource(
+        CHICAGO,
+        hours=(540, 1020),
+        closures=[(local(CHICAGO, SPRING, 9), local(CHICAGO, SPRING, 10))],
+        bookings=[booking(local(CHICAGO, SPRING, 16), local(CHICAGO, SPRING, 18))],
+    )
     # Thursday 2026-03-05 12:00 to Tuesday 2026-03-10 00:00.
     window = (local(CHICAGO, dt.date(2026, 3, 5), 12), ref.midnight(CHICAGO, dt.date(2026, 3, 10)))
 
@@ -420,20 +483,33 @@ def test_occupancy_without_open_time_has_no_utilisation():
 
 
 def test_load_reads_rules_special_hours_closures_and_bookings(
-    category, customer, django_assert_max_num_queries,
+    category,
+    customer,
+    django_assert_max_num_queries,
 ):
-    venue = Venue.objects.create(name="Loop", slug="loop", city="Chicago", country="US",
-                                 timezone=CHICAGO)
-    res = make_resource(venue, category, all_day=False, turnaround=15 * MINUTE,
-                        capacity=NumericRange(2, 5))
-    OpeningHours.objects.create(resource=res, weekday=1, hours=NumericRange(540, 1020),
-                                valid_during=DateRange(dt.date(2026, 1, 1), None))
+    venue = Venue.objects.create(
+        name="Loop", slug="loop", city="Chicago", country="US", timezone=CHICAGO
+    )
+    res = make_resource(
+        venue, category, all_day=False, turnaround=15 * MINUTE, capacity=NumericRange(2, 5)
+    )
+    OpeningHours.objects.create(
+        resource=res,
+        weekday=1,
+        hours=NumericRange(540, 1020),
+        valid_during=DateRange(dt.date(2026, 1, 1), None),
+    )
     SpecialHours.objects.create(resource=res, date=SPRING, hours=None)
     Closure.objects.create(venue=venue, period=DateTimeTZRange(utc(2026, 5, 1), None))
     Closure.objects.create(resource=res, period=DateTimeTZRange(utc(2026, 4, 1), utc(2026, 4, 2)))
     period = DateTimeTZRange(utc(2026, 3, 9, 15), utc(2026, 3, 9, 16))
-    held = Booking.objects.create(resource=res, customer=customer, period=period, status="held",
-                                  hold_expires_at=utc(2026, 3, 1))
+    held = Booking.objects.create(
+        resource=res,
+        customer=customer,
+        period=period,
+        status="held",
+        hold_expires_at=utc(2026, 3, 1),
+    )
 
     with django_assert_max_num_queries(6):
         data = ref.load([res.pk, res.pk + 1000])
@@ -444,7 +520,12 @@ def test_load_reads_rules_special_hours_closures_and_bookings(
     assert loaded.rules == [Rule(1, (540, 1020), dt.date(2026, 1, 1), None)]
     assert loaded.special == {SPRING: [None]}
     assert sorted(loaded.closures) == [(utc(2026, 4, 1), utc(2026, 4, 2)), (utc(2026, 5, 1), None)]
-    assert loaded.bookings == [BookingRow(
-        held.pk, (utc(2026, 3, 9, 15), utc(2026, 3, 9, 16)),
-        (utc(2026, 3, 9, 15), utc(2026, 3, 9, 16, 15)), "held", utc(2026, 3, 1),
-    )]
+    assert loaded.bookings == [
+        BookingRow(
+            held.pk,
+            (utc(2026, 3, 9, 15), utc(2026, 3, 9, 16)),
+            (utc(2026, 3, 9, 15), utc(2026, 3, 9, 16, 15)),
+            "held",
+            utc(2026, 3, 1),
+        )
+    ]
