@@ -18,6 +18,9 @@ def minutes(value: dt.timedelta) -> int:
     return int(value.total_seconds() // 60)
 
 
+# Each node type names its id attribute (`id: relay.NodeID[int]`, private: no SDL change).
+# Without it strawberry scans every annotation of the class, and raises and catches an
+# error, for each `id` it writes: most of the time of a page of resources.
 @strawberry_django.type(models.Venue)
 class Venue(relay.Node):
     id: relay.NodeID[int]
