@@ -4,6 +4,8 @@ Protection: query depth, aliases and tokens are limited; pages hold at most 100 
 every error leaves with a code and no internals (schema/errors.py).
 """
 
+import datetime
+
 import strawberry
 from strawberry.extensions import (
     AddValidationRules,
@@ -23,6 +25,7 @@ from schema.booking.mutations import Mutation as BookingMutation
 from schema.booking.queries import MAX_PAGE
 from schema.booking.queries import Query as BookingQuery
 from schema.booking.subscriptions import Subscription as BookingSubscription
+from schema.common import DATETIME_SCALAR
 from schema.errors import ApiErrors
 
 MAX_DEPTH = 10
@@ -65,7 +68,8 @@ schema = Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    config=StrawberryConfig(relay_max_results=MAX_PAGE),
+    config=StrawberryConfig(relay_max_results=MAX_PAGE,
+                            scalar_map={datetime.datetime: DATETIME_SCALAR}),
     extensions=[
         QueryOptimizer,
         lambda: AddValidationRules(LIMIT_RULES),

@@ -7,10 +7,13 @@ the empty range. Every range field has a filter with all PostgreSQL range operat
 (https://www.postgresql.org/docs/current/functions-range.html).
 """
 
+import dataclasses
 import datetime as dt
 import decimal
+import re
 from typing import Any
 
+import dateutil.parser
 import strawberry
 import strawberry_django
 from asgiref.sync import sync_to_async
@@ -18,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from psycopg.types.range import Range
+from strawberry.schema.types.base_scalars import DateTimeDefinition, wrap_parser
 from strawberry.utils.inspect import in_async_context
 from strawberry_django.fields.field import (
     StrawberryDjangoConnectionExtension,
@@ -25,6 +29,30 @@ from strawberry_django.fields.field import (
 )
 
 UTC = dt.UTC
+
+
+# A time of day followed by more fractional digits than microseconds hold.
+_SUBMICROSECONDS = re.compile(r"(\d\d:?\d\d:?\d\d)[.,](\d{7,})")
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    """ISO 8601 as strawberry's DateTime reads it, but digits past the microsecond are
+    rounded as PostgreSQL rounds them (rint(fraction * 10**6)) instead of dropped:
+    `…59.9999999` is the next second for both, not …59.999999 for one."""
+    match = _SUBMICROSECONDS.search(text)
+    if match is None:
+        return dateutil.parser.isoparse(text)
+    whole = text[:match.end(1)] + text[match.end():]
+    micro = round(float("0." + match.group(2)) * 1_000_000)  # half to even, like rint
+    try:
+        return dateutil.parser.isoparse(whole) + dt.timedelta(microseconds=micro)
+    except OverflowError:
+        raise ValueError("year 10000 is out of range") from None
+
+
+# Registered for datetime in schema/__init__.py; the SDL stays `scalar DateTime`.
+DATETIME_SCALAR = dataclasses.replace(
+    DateTimeDefinition, parse_value=wrap_parser(parse_datetime, "DateTime"))
 
 
 def _range_type(name: str, element: type, description: str):

@@ -75,7 +75,10 @@ class ApiErrors(MaskErrors):
             code = (error.extensions or {}).get("code", "invalid_query")
             return self._copy(error, error.message, {"code": code})
         if isinstance(original, GraphQLError):
-            return self._copy(error, original.message, original.extensions or {})
+            # A variable its scalar cannot read ("2030-13-01T00:00Z", 2**31 for an Int)
+            # has no code of its own: it gets the one of the same value in the document.
+            return self._copy(error, original.message,
+                              {"code": "invalid_query", **(original.extensions or {})})
         if isinstance(original, (AvailabilityError, BookingError, DjangoValidationError)):
             extensions = {"code": original.code or "invalid"}
             if getattr(original, "field", None):

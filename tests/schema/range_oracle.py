@@ -23,6 +23,7 @@ from schema.common import (
     DecimalRangeInput,
     IntRange,
     IntRangeInput,
+    parse_datetime,
 )
 
 UTC = dt.UTC
@@ -199,19 +200,27 @@ def instants(base: dt.datetime, *, far: bool = True) -> st.SearchStrategy[dt.dat
 
 
 @st.composite
-def spelt(draw, instant: st.SearchStrategy, *, naive: bool = True) -> tuple[dt.datetime, str]:
-    """An instant in some UTC offset, spelt like a client might; sometimes without one."""
+def spelt(draw, instant: st.SearchStrategy, *, naive: bool = True,
+          nanos: bool = True) -> tuple[dt.datetime, str]:
+    """An instant in some UTC offset, spelt like a client might (sometimes without an
+    offset, or with nanoseconds as .NET and Go print them), and the value the API reads."""
     value = draw(instant).astimezone(dt.timezone(draw(st.sampled_from(OFFSETS))))
     if naive and draw(st.integers(0, 11)) == 0:
         value = value.replace(tzinfo=None)
-        return value, value.isoformat()
-    text = value.isoformat()
-    style = draw(st.sampled_from(["extended", "basic", "zulu"]))
-    if style == "basic" and value.utcoffset():
-        text = text[:-3] + text[-2:]  # +05:45 -> +0545
-    elif style == "zulu" and not value.utcoffset():
-        text = text.removesuffix("+00:00") + "Z"
-    return value, text
+    date, time, offset = value.date().isoformat(), value.time().isoformat(), ""
+    if value.tzinfo is not None:
+        offset = value.isoformat()[-6:]
+        style = draw(st.sampled_from(["extended", "basic", "zulu"]))
+        if style == "basic":
+            offset = offset.replace(":", "")  # +05:45 -> +0545
+        elif style == "zulu" and offset == "+00:00":
+            offset = "Z"
+    if nanos and draw(st.integers(0, 3)) == 0:
+        # 7 to 9 digits: PostgreSQL rounds them to microseconds; so must the API.
+        time = time[:8] + "." + draw(st.sampled_from(["0000000", "4999999", "5000000",
+                                                       "9999999", "0000005", "123456789"]))
+    text = f"{date}T{time}{offset}"
+    return parse_datetime(text), text
 
 
 @st.composite
