@@ -192,6 +192,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--book-rate", type=int, default=2500,
                         help="most bookings per second expected (slots prepared per run)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--check", action="store_true",
+                        help="only prove the baseline matches the API (no servers, no load)")
     parser.add_argument("--api-env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment of the API server (to try settings)")
     return parser.parse_args(argv)

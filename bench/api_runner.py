@@ -38,6 +38,10 @@ def measure(args, operations, user, token: str, directory: Path):
         statements[op.name] = _checked(op, variables[0], token)
         if not op.writes:
             reads[op.name] = api.write_bodies(directory, op.name, op, variables)
+    if args.check:
+        sys.exit("The baseline runs the API's statements and answers its JSON: "
+                 + ", ".join(f"{op.label} ({statements[op.name]} statements)"
+                             for op in operations) + ".")
     load_before = os.getloadavg()
     api_env = {"DJANGO_DEBUG": "0", **dict(item.split("=", 1) for item in args.api_env)}
     base_env = {"BASELINE_DATABASE_URL": os.environ["DATABASE_URL"]}

@@ -151,8 +151,9 @@ async def resources(db, variables, request):
 
 async def availability(db, variables, request):
     ids = [_node_id(gid) for gid in variables["ids"]]
-    window = Range(_instant(variables["window"]["lower"]), _instant(variables["window"]["upper"]),
-                   "[)")
+    # In UTC, as booking.selectors reads a window.
+    window = Range(*(_instant(variables["window"][end]).astimezone(UTC)
+                     for end in ("lower", "upper")), "[)")
     duration = dt.timedelta(minutes=variables.get("duration", 60))
     free = await _rows(db, SQL_FREE_PERIODS, [ids, window, _now(), None])
     slots = dict(await _rows(db, SQL_SLOTS, [
