@@ -101,11 +101,13 @@ BOOKING_FIELDS = """fragment Booked on Booking {
   blocked { lower upper lowerInc upperInc isEmpty }
   resource { ...Everything } }""" + RESOURCE_FIELDS
 
-def book_each(resources, customer) -> list[Booking]:
-    """One confirmed booking of `customer` on each resource, Monday 01:00-02:00."""
+def book_each(resources, customer, *, held: bool = False) -> list[Booking]:
+    """One booking of `customer` on each resource, Monday 01:00-02:00, confirmed or held."""
+    expiry = dt.datetime.now(dt.UTC) + dt.timedelta(days=1) if held else None
     bookings = Booking.objects.bulk_create(
-        Booking(resource=r, customer=customer, party_size=2, status="confirmed",
-                period=(monday(1), monday(2))) for r in resources)
+        Booking(resource=r, customer=customer, party_size=2, period=(monday(1), monday(2)),
+                status="held" if held else "confirmed", hold_expires_at=expiry)
+        for r in resources)
     return list(Booking.objects.filter(pk__in=[b.pk for b in bookings]))
 
 
@@ -254,6 +256,23 @@ def test_availability(gql, catalogue, customer, django_assert_num_queries):
     answers = result.data["availability"]
     assert_everything([a["resource"] for a in answers], len(catalogue))
     assert all(len(a["freePeriods"]) == 2 and a["slots"] for a in answers)
+
+
+def test_availability_ignoring_own_hold(gql, catalogue, customer, user,
+                                        django_assert_num_queries):
+    bookings = book_each(catalogue, customer, held=True)
+    window = {"lower": monday(0).isoformat(), "upper": monday(3).isoformat()}
+
+    # The hold to ignore (a customer's own only), then as test_availability.
+    with django_assert_num_queries(7):
+        result = gql(AVAILABILITY.replace("timeZone:", "ignoreBooking: $hold, timeZone:")
+                     .replace("$w: DateTimeRangeInput!", "$w: DateTimeRangeInput!, $hold: String"),
+                     {"ids": [gid(r) for r in catalogue], "w": window,
+                      "hold": bookings[0].reference}, user=user)
+
+    answers = result.data["availability"]
+    assert_everything([a["resource"] for a in answers], len(catalogue))
+    assert len(answers[0]["freePeriods"]) == 1  # the held hour is free for its holder
 
 
 def test_first_free_slot(gql, catalogue, django_assert_num_queries):
