@@ -187,7 +187,7 @@ def rolled_back():
 
 OFFSETS = [dt.timedelta(0), dt.timedelta(hours=5, minutes=45), -dt.timedelta(hours=3, minutes=30),
            dt.timedelta(hours=14), -dt.timedelta(hours=12), dt.timedelta(hours=1)]
-BASE = dt.datetime(2030, 3, 30, 22, 0, tzinfo=UTC)  # a DST night in Europe, for good measure
+BASE = dt.datetime(2030, 3, 30, 22, 0, tzinfo=UTC)
 FAR_INSTANTS = [dt.datetime(1970, 1, 1, tzinfo=UTC), dt.datetime(2100, 12, 31, 23, tzinfo=UTC)]
 
 

@@ -127,6 +127,7 @@ def test_empty_is_not_unbounded(kind, db):
 
 # --- (a) filters return the rows PostgreSQL's operators return -----------------------------
 
+
 def assert_coded_error(result, code: str) -> None:
     assert result.data is None
     assert [e.extensions for e in result.errors] == [{"code": code}], result.errors
