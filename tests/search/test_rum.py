@@ -1,8 +1,16 @@
-"""search.rum: RUM is installed only when it can be without touching the server."""
+"""search.rum: RUM is installed only when it can be without touching the server; an
+existing database switches to it with `manage.py search_use_rum`."""
 
+import io
 import subprocess
 
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
 from search import rum
+from search.selectors import resource_search
+from tests.conftest import make_resource
 
 
 def completed(stdout="", returncode=0):
@@ -48,3 +56,23 @@ def test_ensure_rum_installs_the_package(monkeypatch):
 
     assert rum.ensure_rum("/usr/lib/postgresql/15/bin")
     assert calls[-1][:3] == ["apt-get", "install", "-y"]
+
+
+@pytest.mark.django_db
+def test_search_use_rum_switches_a_gin_database(venue, category):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = 'rum')")
+        if not cursor.fetchone()[0]:
+            pytest.skip("the rum extension is not installed here")
+        make_resource(venue, category, name="Lantern Room", all_day=False)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("DROP INDEX IF EXISTS search_document_rum")
+        cursor.execute("CREATE INDEX IF NOT EXISTS search_document_gin"
+                       " ON search_resourcedocument USING gin (document)")
+
+        call_command("search_use_rum", stdout=io.StringIO())
+
+        cursor.execute("SELECT to_regclass('search_document_rum') IS NOT NULL,"
+                       " to_regclass('search_document_gin') IS NULL")
+        assert cursor.fetchone() == (True, True)
+    assert [hit.name for hit in resource_search(text="lantern").hits] == ["Lantern Room"]

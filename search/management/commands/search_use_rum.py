@@ -1,0 +1,32 @@
+"""`manage.py search_use_rum`: switch a database migrated without RUM over to it.
+
+The migrations create the RUM index only where the extension could be created at the time.
+Once it is installed (search/rum.py), this creates the extension, the RUM index and
+search_rum_page(), drops the GIN index and rewrites the documents into narrow rows.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+
+from config.sqlfiles import read_sql
+
+
+class Command(BaseCommand):
+    help = "Use the RUM index for search (after postgresql-<major>-rum was installed)."
+
+    def handle(self, *args, **options):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT EXISTS (SELECT FROM pg_available_extensions"
+                           " WHERE name = 'rum')")
+            if not cursor.fetchone()[0]:
+                raise CommandError("The server has no rum extension: install "
+                                   "postgresql-<major>-rum (python -m search.rum BINDIR).")
+            with transaction.atomic():
+                cursor.execute("CREATE EXTENSION IF NOT EXISTS rum")
+                cursor.execute("CREATE INDEX IF NOT EXISTS search_document_rum"
+                               " ON search_resourcedocument USING rum (document rum_tsvector_ops)")
+                cursor.execute(read_sql("search/0003_rum_page.sql"))
+                cursor.execute("DROP INDEX IF EXISTS search_document_gin")
+                cursor.execute("SELECT search_documents_narrow()")
+                rewritten = cursor.fetchone()[0]
+        self.stdout.write(f"Search uses RUM; {rewritten} documents rewritten.")
