@@ -53,6 +53,23 @@ def proper_range(field: str, *, bounded: bool = True) -> Q:
     return q
 
 
+# Bounds clients can read: PostgreSQL also stores +-infinity and years past 9999, which
+# Python's datetime (and most clients) cannot hold. A missing bound (unbounded) is NULL
+# here, so the comparisons let it through.
+FIRST_DAY, LAST_DAY = dt.date(1, 1, 2), dt.date(9999, 12, 30)
+FIRST_INSTANT = dt.datetime(1, 1, 2, tzinfo=dt.UTC)
+LAST_INSTANT = dt.datetime(9999, 12, 30, tzinfo=dt.UTC)
+
+
+def readable_dates(field: str) -> Q:
+    return Q(**{f"{field}__startswith__gte": FIRST_DAY, f"{field}__endswith__lte": LAST_DAY})
+
+
+def readable_instants(field: str) -> Q:
+    return Q(**{f"{field}__startswith__gte": FIRST_INSTANT,
+                f"{field}__endswith__lte": LAST_INSTANT})
+
+
 class Venue(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
@@ -213,6 +230,9 @@ class OpeningHours(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_during__isempty=False), name="openinghours_valid_not_empty"
             ),
+            models.CheckConstraint(
+                condition=readable_dates("valid_during"), name="openinghours_valid_readable"
+            ),
             # Needs btree_gist for `=` on resource and weekday.
             ExclusionConstraint(
                 name="openinghours_no_overlap",
@@ -302,6 +322,9 @@ class Closure(models.Model):
                 condition=proper_range("period", bounded=False) & Q(period__lower_inf=False),
                 name="closure_period_shape",
             ),
+            models.CheckConstraint(
+                condition=readable_instants("period"), name="closure_period_readable"
+            ),
         ]
         indexes = [
             GistIndex(fields=["resource", "period"], name="closure_resource_period"),
@@ -329,6 +352,9 @@ class Rate(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(valid_during__isempty=False), name="rate_valid_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=readable_dates("valid_during"), name="rate_valid_readable"
             ),
             ExclusionConstraint(
                 name="rate_no_overlap",
@@ -381,6 +407,9 @@ class Booking(models.Model):
         ordering = ["period"]
         constraints = [
             models.CheckConstraint(condition=proper_range("period"), name="booking_period_shape"),
+            models.CheckConstraint(
+                condition=readable_instants("period"), name="booking_period_readable"
+            ),
             models.CheckConstraint(
                 condition=Q(blocked__isnull=False)
                 & Q(blocked__contains=F("period"), blocked__startswith=F("period__startswith")),

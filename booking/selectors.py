@@ -187,6 +187,12 @@ def _window(value, *, field: str = "window", limit: dt.timedelta = MAX_WINDOW):
         raise AvailabilityError(
             f"The {field} must have a start and an end.", code="invalid_window", field=field
         )
+    if not getattr(value, "lower_inc", True) or getattr(value, "upper_inc", False):
+        raise AvailabilityError(
+            f"The {field} is [start, end): lowerInc true, upperInc false.",
+            code="invalid_window",
+            field=field,
+        )
     for instant in (lower, upper):
         if not isinstance(instant, dt.datetime) or timezone.is_naive(instant):
             raise AvailabilityError(

@@ -504,6 +504,8 @@ T0 = dt.datetime(2027, 1, 11, 9, tzinfo=UTC)
         ({"window": (T0, None)}, "invalid_window"),
         ({"window": DateTimeTZRange(None, T0)}, "invalid_window"),
         ({"window": DateTimeTZRange(empty=True)}, "invalid_window"),
+        ({"window": DateTimeTZRange(T0, T0 + HOUR, "(]")}, "invalid_window"),
+        ({"window": DateTimeTZRange(T0, T0 + HOUR, "[]")}, "invalid_window"),
         ({"window": (T0, T0 + dt.timedelta(days=93))}, "window_too_long"),
         ({"window": (T0.replace(tzinfo=None), T0.replace(tzinfo=None) + HOUR)}, "naive_datetime"),
         ({"duration": dt.timedelta(0)}, "invalid_duration"),

@@ -310,3 +310,24 @@ def test_unknown_time_zone_rejected_by_model_validation(venue):
 
     assert excinfo.value.error_dict["timezone"][0].code == "invalid_timezone"
     assert Venue.objects.get().timezone == "Europe/Berlin"
+
+
+@pytest.mark.parametrize(
+    ("sql", "constraint"),
+    [
+        ("UPDATE booking_rate SET valid_during = daterange('-infinity', '2030-01-01')",
+         "rate_valid_readable"),
+        ("UPDATE booking_rate SET valid_during = daterange('2030-01-01', '9999-12-31', '[]')",
+         "rate_valid_readable"),
+        ("UPDATE booking_rate SET valid_during = daterange('2030-01-01', NULL)", None),
+    ],
+)
+def test_range_bounds_stay_readable_by_clients(room, sql, constraint):
+    Rate.objects.create(resource=room, price_per_hour="10.00")
+
+    if constraint is None:
+        raw(sql)
+        assert Rate.objects.get().valid_during.upper is None
+    else:
+        with pytest.raises(IntegrityError, match=constraint):
+            raw(sql)

@@ -588,10 +588,7 @@ UNLOADABLE = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "booking/ lets these in (infinity passes lower_inf() = false) and psycopg cannot load "
-    "them, so the whole query answers internal_error; a CHECK with isfinite() and a year "
-    "limit on each range column would refuse them at the door"))
+# CHECK constraints (booking/models.py: readable_dates, readable_instants) refuse them.
 @pytest.mark.parametrize("case", UNLOADABLE)
 def test_stored_bounds_python_cannot_hold_are_refused_or_read_back(gql, staff, room, case):
     insert, query = UNLOADABLE[case]
