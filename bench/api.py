@@ -162,8 +162,9 @@ def median_run(runs: list[Run]) -> Run:
 def _note(api: Run, limit: Run) -> str:
     parts = []
     if api.booked is not None:
-        parts.append(f"booked {api.booked:,}/{api.requests:,} (API), "
-                     f"{limit.booked:,}/{limit.requests:,} (baseline)")
+        # Requests still in flight when wrk stops are booked but not counted as answers.
+        parts.append(f"bookings made / answers counted: {api.booked:,} / {api.requests:,} "
+                     f"(API), {limit.booked:,} / {limit.requests:,} (baseline)")
     if api.failed or limit.failed:
         parts.append(f"failed {api.failed} (API), {limit.failed} (baseline)")
     return "; ".join(parts)
