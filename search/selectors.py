@@ -238,7 +238,7 @@ def cursor_key(text: str, filters: _Filters, available_during) -> str:
 # counted per distinct set of amenities first, which repeat, and only then per amenity.
 _FACET_CTE = """facet AS MATERIALIZED (
     SELECT category_id, city, amenity_ids, GROUPING(category_id, city, amenity_ids) AS kind,
-           count(*) AS n
+           count(*)::integer AS n  -- sum(integer) adds in bigint; sum(bigint) in numeric
     FROM hit GROUP BY GROUPING SETS ((category_id), (city), (amenity_ids)))"""
 _CATEGORY_SET, _CITY_SET, _AMENITY_SET = 3, 5, 6  # GROUPING() bits of the other columns
 _FACETS = f"""
@@ -249,8 +249,9 @@ _FACETS = f"""
     (SELECT json_agg(json_build_array(f.city, f.n) ORDER BY f.n DESC, f.city)
      FROM facet f WHERE f.kind = {_CITY_SET}),
     (SELECT json_agg(json_build_array(a.id, a.name, f.n) ORDER BY f.n DESC, a.name)
-     FROM (SELECT id, sum(n) AS n FROM facet, unnest(amenity_ids) AS id
-           WHERE kind = {_AMENITY_SET} GROUP BY id) f
+     FROM (SELECT id, sum(n) AS n
+           FROM (SELECT unnest(amenity_ids) AS id, n FROM facet WHERE kind = {_AMENITY_SET}) u
+           GROUP BY id) f
      JOIN booking_amenity a ON a.id = f.id)"""
 
 # ts_headline re-parses the text: evaluated for the rows of the page only.

@@ -191,5 +191,6 @@ def test_document_rows_stay_narrow_with_rum(venue, category):
                        " WHERE toast_seed IS NOT NULL")
         seeded = cursor.fetchone()[0]
 
-    # Inline, 40 documents of about 1.2 kB would fill 7 heap pages.
-    assert pages <= 2 and seeded == 0
+    # Inline, 40 documents of about 1.2 kB fill 7 heap pages; narrow ones and their first
+    # versions (before the seed was dropped) fit in 2 or 3.
+    assert pages <= 3 and seeded == 0
