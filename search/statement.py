@@ -1,0 +1,179 @@
+"""The one SQL statement of a search after the vocabulary look-up: the match, filters and
+availability, facet counts over all matches, the ranked page, its snippets and prices.
+
+`plan` is selectors._Plan: the tsquery texts, whether the text has words to rank by, and
+whether the RUM index (and search_rum_page()) exists.
+"""
+
+from django.db.models.expressions import RawSQL
+
+from booking.models import Resource
+from booking.selectors import resource_list_free
+from search.filters import SearchFilters, price_date
+from search.query import negative_tsquery_text
+
+# The exact query finding fewer matches than this brings in corrections of known words too.
+FEW = 3
+MARK_START, MARK_STOP = "\x02", "\x03"  # never in catalogue text; become <mark> after escaping
+SNIPPET = (f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxFragments=2, MaxWords=24, "
+           "MinWords=8, FragmentDelimiter=\" … \"")
+WHOLE = f"StartSel={MARK_START}, StopSel={MARK_STOP}, HighlightAll=true"
+
+
+# Facet counts in one pass over the matches: one hash table per grouping set. Amenities are
+# counted per distinct set of amenities first, which repeat, and only then per amenity.
+_FACET_CTE = """facet AS MATERIALIZED (
+    SELECT category_id, city, amenity_ids, GROUPING(category_id, city, amenity_ids) AS kind,
+           count(*)::integer AS n  -- sum(integer) adds in bigint; sum(bigint) in numeric
+    FROM hit GROUP BY GROUPING SETS ((category_id), (city), (amenity_ids)))"""
+_CATEGORY_SET, _CITY_SET, _AMENITY_SET = 3, 5, 6  # GROUPING() bits of the other columns
+_FACETS = f"""
+    (SELECT coalesce(sum(n), 0) FROM facet WHERE kind = {_CATEGORY_SET}),
+    (SELECT json_agg(json_build_array(c.id, c.name, f.n) ORDER BY f.n DESC, c.name)
+     FROM facet f JOIN booking_category c ON c.id = f.category_id
+     WHERE f.kind = {_CATEGORY_SET}),
+    (SELECT json_agg(json_build_array(f.city, f.n) ORDER BY f.n DESC, f.city)
+     FROM facet f WHERE f.kind = {_CITY_SET}),
+    (SELECT json_agg(json_build_array(a.id, a.name, f.n) ORDER BY f.n DESC, a.name)
+     FROM (SELECT id, sum(n) AS n
+           FROM (SELECT unnest(amenity_ids) AS id, n FROM facet WHERE kind = {_AMENITY_SET}) u
+           GROUP BY id) f
+     JOIN booking_amenity a ON a.id = f.id)"""
+
+# ts_headline re-parses the text: evaluated for the rows of the page only.
+_PAGE = """
+    (SELECT json_agg(json_build_array(
+         p.resource_id, p.score, p.tier, r.name, r.slug, v.name, v.city, c.name,
+         coalesce(ts_headline('search_english', r.name, (SELECT highlight FROM q), %s), r.name),
+         coalesce(ts_headline('search_english', r.description, (SELECT highlight FROM q), %s),
+                  left(r.description, 200)),
+         rate.price_per_hour, rate.currency)
+         ORDER BY p.tier, p.ord, p.sort_name, p.resource_id)
+     FROM page p
+     JOIN booking_resource r ON r.id = p.resource_id
+     JOIN booking_venue v ON v.id = r.venue_id
+     JOIN booking_category c ON c.id = r.category_id
+     LEFT JOIN LATERAL (
+         SELECT rt.price_per_hour, rt.currency FROM booking_rate rt
+         WHERE rt.resource_id = r.id
+           AND rt.valid_during @> (%s::timestamptz AT TIME ZONE v.timezone)::date
+         LIMIT 1) rate ON true)"""
+
+_Q_FIXED = ("q AS MATERIALIZED (SELECT to_tsquery('search_english', %s) AS query,"
+            " to_tsquery('search_english', %s) AS highlight, false AS fallback)")
+# Few exact matches (filters aside): the fallback query, with corrections of known words.
+_Q_FALLBACK = """q AS MATERIALIZED (
+    SELECT CASE WHEN p.fallback THEN to_tsquery('search_english', %s)
+                ELSE to_tsquery('search_english', %s) END AS query,
+           CASE WHEN p.fallback THEN to_tsquery('search_english', %s)
+                ELSE to_tsquery('search_english', %s) END AS highlight,
+           to_tsquery('search_english', %s) AS exact, p.fallback
+    FROM (SELECT search_fewer_matches(to_tsquery('search_english', %s), %s) AS fallback
+          OFFSET 0) p)"""
+
+
+def search_statement(plan, filters: SearchFilters, position, first: int, available_during, *,
+               party_size, now) -> tuple[str, list]:
+    conditions = filters.conditions()
+    where = " AND ".join(cond for cond, _ in conditions)
+    where_params = [p for _, params in conditions for p in params]
+    q_sql, q_params, match = _query(plan)
+    ctes, params = [q_sql], [*q_params]
+    columns = "d.resource_id, d.category_id, d.city, d.amenity_ids"
+    ctes.append(f"hit AS (SELECT {columns} FROM search_resourcedocument d"
+                f" WHERE {match} AND {where})")
+    params += where_params
+    if available_during is not None:
+        ctes[-1] = ctes[-1].replace("hit AS", "candidate AS", 1)
+        free_sql, free_params = _free(available_during, party_size, now)
+        ctes.append(f"hit AS MATERIALIZED (SELECT * FROM candidate"
+                    f" WHERE resource_id IN ({free_sql}))")
+        params += free_params
+        page_sql, page_params = _page(plan, "d.resource_id IN (SELECT resource_id FROM hit)",
+                                      [], position, first, filters=None)
+    else:
+        page_sql, page_params = _page(plan, f"{match} AND {where}", where_params, position,
+                                      first, filters=filters)
+    ctes += [page_sql, _FACET_CTE]
+    params += page_params
+    sql = f"WITH {', '.join(ctes)} SELECT {_FACETS}, {_PAGE}, (SELECT fallback FROM q)"
+    return sql, [*params, WHOLE, SNIPPET, price_date(available_during, now)]
+
+
+def _query(plan) -> tuple[str, list, str]:
+    """The `q` CTE (query, highlight query, fallback flag), its params, the match."""
+    if plan.ranked and plan.fuzzy is None:
+        return _Q_FIXED, [plan.exact, plan.exact], "d.document @@ (SELECT query FROM q)"
+    if plan.ranked:
+        return (_Q_FALLBACK, [plan.fuzzy, plan.exact, plan.fuzzy, plan.exact, plan.exact,
+                              plan.exact, FEW], "d.document @@ (SELECT query FROM q)")
+    if plan.parsed.groups:  # exclusions only: everything but them
+        excluded = negative_tsquery_text(plan.parsed)
+        return (_Q_FIXED.replace("to_tsquery('search_english', %s) AS highlight",
+                                 "NULL::tsquery AS highlight"),
+                [excluded], "NOT (d.document @@ (SELECT query FROM q))")
+    return ("q AS MATERIALIZED (SELECT NULL::tsquery AS query, NULL::tsquery AS highlight,"
+            " false AS fallback)", [], "true")
+
+
+def _page(plan, where: str, where_params: list, position, first: int, *,
+          filters: SearchFilters | None) -> tuple[str, list]:
+    """The `page` CTE: first + 1 rows in result order (the extra one says "more").
+    `filters` when ranking may use the RUM index's order (not after availability)."""
+    if not plan.ranked:
+        after = " AND (r.name, d.resource_id) > (%s, %s)" if position else ""
+        return (f"page AS MATERIALIZED (SELECT d.resource_id, NULL::real AS score,"
+                f" r.name AS sort_name, 1 AS tier, 0 AS ord FROM search_resourcedocument d"
+                f" JOIN booking_resource r ON r.id = d.resource_id WHERE {where}{after}"
+                f" ORDER BY r.name, d.resource_id LIMIT %s)",
+                [*where_params, *(position or []), first + 1])
+    # Ranked pages continue at an offset: RUM returns equal scores in an order of its own,
+    # fixed while the index does not change, which no key condition could reproduce.
+    offset = position[0] if position else 0
+    limit = offset + first + 1
+    if plan.rum and filters is not None:
+        branches = [(_RUM_PAGE, [], [limit, *filters.function_args()])]
+    else:
+        branches = [_branch(plan, where, where_params, limit, tier=1)]
+        if plan.fuzzy is not None:
+            branches[0] = (branches[0][0].replace(
+                " ORDER BY", " AND NOT ((SELECT fallback FROM q)"
+                " AND d.document @@ (SELECT exact FROM q)) ORDER BY", 1), *branches[0][1:])
+    if plan.fuzzy is not None:
+        # After a fallback, the few exact matches come first (tier 0).
+        branches.insert(0, _branch(plan, where, where_params, limit, tier=0))
+    union = " UNION ALL ".join(f"({branch})" for branch, _, _ in branches)
+    params = [p for _, before, after in branches for p in [*before, *after]]
+    return (f"page AS MATERIALIZED (SELECT * FROM ({union}) u ORDER BY tier, ord"
+            f" LIMIT %s OFFSET %s)", [*params, first + 1, offset])
+
+
+def _branch(plan, where: str, where_params: list, limit: int, *,
+            tier: int) -> tuple[str, list, list]:
+    """Ranked matches ordered by (score, id): tier 0 = exact matches after a fallback."""
+    query = "(SELECT query FROM q)" if tier else "(SELECT exact FROM q)"
+    score = (f"rum_ts_score(d.document, {query})" if plan.rum
+             else f"ts_rank_cd(d.document, {query})")
+    condition = "" if tier else (
+        " AND (SELECT fallback FROM q) AND d.document @@ (SELECT exact FROM q)")
+    return (f"SELECT s.*, row_number() OVER () AS ord FROM (SELECT d.resource_id,"
+            f" {score} AS score, NULL::text AS sort_name, {tier} AS tier"
+            f" FROM search_resourcedocument d WHERE {where}{condition}"
+            f" ORDER BY score DESC, d.resource_id LIMIT %s) s", where_params, [limit])
+
+
+_RUM_PAGE = """SELECT p.resource_id, p.score, NULL::text AS sort_name, 1 AS tier, p.ord
+    FROM search_rum_page((SELECT query FROM q), %s, %s::bigint[], %s::bigint[], %s::text[],
+                         %s::bigint[], %s::integer, %s::timestamptz, %s::numeric, %s::text,
+                         CASE WHEN (SELECT fallback FROM q) THEN (SELECT exact FROM q) END) p"""
+
+
+def _free(available_during, party_size, now) -> tuple[str, list]:
+    """Ids of the candidates bookable for exactly `available_during` (the availability
+    selector, applied to the candidate CTE)."""
+    candidates = Resource.objects.filter(
+        pk__in=RawSQL("SELECT resource_id FROM candidate", []))
+    free = resource_list_free(period=available_during, party_size=party_size,
+                              queryset=candidates, now=now)
+    sql, params = free.order_by().values("pk").query.sql_with_params()
+    return sql, list(params)
