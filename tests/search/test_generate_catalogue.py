@@ -22,6 +22,10 @@ def test_generate_catalogue_builds_documents_through_the_triggers():
         cursor.execute("SELECT coalesce(to_regclass('search_document_rum'),"
                        " to_regclass('search_document_gin')) IS NOT NULL")
         assert cursor.fetchone()[0]  # the full-text index was built again
+        cursor.execute("SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'rum'),"
+                       " count(DISTINCT (ctid::text::point)[0]) FROM search_resourcedocument")
+        rum, pages = cursor.fetchone()
+    assert pages <= 3 if rum else pages >= 5  # 60 documents: narrow with RUM, inline without
 
 
 def test_text_is_a_function_of_the_seed():

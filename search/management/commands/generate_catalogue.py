@@ -6,9 +6,10 @@ Venues (about one per 50 resources, in 20 cities), resources of the demo's categ
 names and descriptions from search/scale.py (fixed vocabulary, Zipf frequencies),
 amenities, and one rate each. No opening hours and no bookings: `generate_data` makes
 those for availability benchmarks. Rows go in with COPY, one transaction per chunk; the
-search triggers build the documents as they would for any insert. The audit trail's
-insert triggers are skipped (no audit events for generated data). An empty documents
-table gets its full-text index dropped during the load and built again at the end.
+search triggers build the documents as they would for any insert (narrow rows where the
+rum extension is installed). The audit trail's insert triggers are skipped (no audit
+events for generated data). An empty documents table gets its full-text index dropped
+during the load and built again at the end.
 Deterministic for a given --seed.
 """
 
