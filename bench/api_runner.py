@@ -59,7 +59,8 @@ def measure(args, operations, user, token: str, directory: Path):
             rows.append((op.label, api_run, base_run, statements[op.name],
                          api._note(api_run, base_run)))
             print(f"{op.label}: API {api_run.requests_per_s:,.0f}/s, "
-                  f"baseline {base_run.requests_per_s:,.0f}/s", file=sys.stderr)
+                  f"baseline {base_run.requests_per_s:,.0f}/s; load average "
+                  f"{os.getloadavg()[0]:.2f}", file=sys.stderr)
     writes = [index for index, op in enumerate(operations) if op.writes]
     rows.insert(writes[0] if writes else len(rows), (api.SEARCH_SLOT, None, None, None,
                                                        _search_note()))
@@ -68,7 +69,8 @@ def measure(args, operations, user, token: str, directory: Path):
              f"httptools, no access log; wrk: {args.threads} threads, {args.connections} "
              f"connections, {args.warmup:g} s warm-up then {args.duration:g} s measured per "
              f"run, {args.rounds} run(s) per side (median); load average (1 min) "
-             f"{load_before[0]:.2f} before, {load_after[0]:.2f} after."]
+             f"{load_before[0]:.2f} before, {load_after[0]:.2f} after (the bench's own servers, "
+             f"wrk and PostgreSQL count in it while they run)."]
     return rows, notes
 
 
