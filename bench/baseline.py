@@ -2,7 +2,7 @@
 
 A plain ASGI callable, no framework. It takes the same POST /graphql bodies as the API,
 picks the operation by `operationName` (it parses no GraphQL: the selection of each
-operation is fixed, see OPERATIONS in bench/api.py), runs the statements the API runs for
+operation is fixed: bench/api_operations.py), runs the statements the API runs for
 it — the same text, the same parameters, the same transactions — and answers with the
 same JSON. bench/api.py proves both before every run, statement by statement.
 
