@@ -9,6 +9,7 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import psycopg
 from django.db import connection, models
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models.expressions import RawSQL
@@ -51,8 +52,10 @@ def resource_free_periods(
     """Free periods per active resource within `window`."""
     window = _window(window)
     rows = _fetch(
-        "SELECT resource_id, free FROM booking_free_periods(%s, %s, %s, %s)",
+        "SELECT resource_id, free"
+        " FROM booking_free_periods(%s::bigint[], %s::tstzrange, %s::timestamptz, %s::bigint)",
         [list(resource_ids), window, _now(now), ignore_booking_id],
+        binary=True,
     )
     return {resource_id: _periods(free) for resource_id, free in rows}
 
@@ -82,7 +85,8 @@ def resource_slots(
         _PER_ACTIVE_RESOURCE.format(
             agg="array_agg(slot.slot_start ORDER BY slot.slot_start)"
             " FILTER (WHERE slot.slot_start IS NOT NULL)",
-            slots="booking_slots(%s, %s, %s, %s, %s, %s, %s, %s)",
+            slots="booking_slots(%s::bigint[], %s::tstzrange, %s::timestamptz, %s::interval,"
+            " %s::interval, %s::text, %s::integer, %s::bigint)",
         ),
         [
             resource_ids,
@@ -95,6 +99,7 @@ def resource_slots(
             ignore_booking_id,
             resource_ids,
         ],
+        binary=True,
     )
     return {resource_id: starts or [] for resource_id, starts in rows}
 
@@ -138,9 +143,11 @@ def resource_first_free_slot(
     rows = _fetch(
         _PER_ACTIVE_RESOURCE.format(
             agg="min(slot.slot_start)",
-            slots="booking_slots(%s, %s, %s, %s, NULL, 'midnight', %s)",
+            slots="booking_slots(%s::bigint[], %s::tstzrange, %s::timestamptz, %s::interval,"
+            " NULL, 'midnight', %s::integer)",
         ),
         [resource_ids, window, _now(now), duration, party_size, resource_ids],
+        binary=True,
     )
     return dict(rows)
 
@@ -227,8 +234,19 @@ def _now(now: dt.datetime | None) -> dt.datetime:
     return now or timezone.now()
 
 
-def _fetch(sql: str, params: list) -> list[tuple]:
-    with connection.cursor() as cursor:
+def _fetch(sql: str, params: list, *, binary: bool = False) -> list[tuple]:
+    """Rows of one statement. With `binary`, results come in PostgreSQL's binary format:
+    thousands of slot instants load in about half the time of their text form. That
+    needs server-side parameters (so every placeholder carries an explicit cast); the
+    cursor still goes through Django's wrapper, which logs and counts it."""
+    if not binary:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    raw.format = psycopg.pq.Format.BINARY
+    with connection._prepare_cursor(raw) as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -243,7 +261,7 @@ _PER_ACTIVE_RESOURCE = """
     SELECT r.id, {agg}
     FROM booking_resource r
     LEFT JOIN slot ON slot.resource_id = r.id
-    WHERE r.id = ANY (%s) AND r.is_active
+    WHERE r.id = ANY (%s::bigint[]) AND r.is_active
     GROUP BY r.id
     ORDER BY r.id
 """
