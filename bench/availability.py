@@ -23,6 +23,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import psycopg
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 import django  # noqa: E402
 
@@ -198,15 +200,33 @@ def _timed(function, value, now) -> tuple[float, object]:
 
 
 def _direct(case: Case, value, now) -> float:
-    """Seconds to run the selector's statements as text straight through psycopg."""
-    with CaptureQueriesContext(connection) as captured:
-        case.sql(value, now)
-    with connection.connection.cursor() as cursor:
-        started = time.perf_counter()
-        for query in captured.captured_queries:
-            cursor.execute(query["sql"])
+    """Seconds to run the selector's statements straight through psycopg: the same SQL,
+    parameters and result format (binary where the selector asks for it)."""
+    calls = []
+    fetch = selectors._fetch
+
+    def record(sql, params, *, binary=False):
+        calls.append((sql, params, binary))
+        return fetch(sql, params, binary=binary)
+
+    selectors._fetch = record
+    try:
+        with CaptureQueriesContext(connection) as captured:
+            case.sql(value, now)
+    finally:
+        selectors._fetch = fetch
+    if not calls:  # an ORM queryset (list_free): its SQL is logged with the values inlined
+        calls = [(query["sql"], None, False) for query in captured.captured_queries]
+    raw = connection.connection
+    started = time.perf_counter()
+    for sql, params, binary in calls:
+        cursor = psycopg.Cursor(raw) if binary else raw.cursor()
+        if binary:
+            cursor.format = psycopg.pq.Format.BINARY
+        with cursor:
+            cursor.execute(sql, params)
             cursor.fetchall()
-        return time.perf_counter() - started
+    return time.perf_counter() - started
 
 
 # --- reporting ------------------------------------------------------------------------
