@@ -135,6 +135,7 @@ def ensure_catalogue(name: str, resources: int) -> None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM search_resourcedocument")
             if cursor.fetchone()[0] == resources:
+                call_command("migrate", verbosity=0)  # later migrations, if any
                 return
     except Exception:  # noqa: BLE001 - missing database or tables: made below
         pass
