@@ -15,7 +15,7 @@ BENCH_RESOURCES ?= 10000
 BENCH_BOOKINGS ?= 1000000
 
 .PHONY: demo test install db-start db-stop db-status db-destroy migrate demo-data serve lint \
-	ws-client bench-data bench-availability
+	ws-client bench-data bench-availability bench-search bench-api
 
 demo: migrate demo-data serve
 
@@ -67,6 +67,12 @@ bench-data: db-start
 
 bench-availability: db-start
 	$(PY) -m bench.availability --database-name $(BENCH_DB) $(BENCH_ARGS)
+
+# Search over generated catalogues of 100k and 1M resources, each in a database of its own
+# (made on the first run: about 2 and 12-15 minutes; reused after).
+bench-search: migrate
+	$(PY) -m bench.search --database-name rangebook_search_100k --ensure 100000 --runs 5
+	$(PY) -m bench.search --database-name rangebook_search_1m --ensure 1000000 --runs 5
 
 lint: install
 	$(PY) -m ruff check .

@@ -25,6 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from search.rum import ensure_rum
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_DIR = ROOT / ".pg"
 DATA_DIR = PG_DIR / "data"
@@ -203,6 +205,8 @@ def start() -> None:
         bindir = find_bindir()
         if bindir is None:
             sys.exit("PostgreSQL was installed but no server binaries were found.")
+    # RUM index for ranked search when installable as root; GIN otherwise (search/rum.py).
+    ensure_rum(bindir)
     if _as_root():
         _ensure_server_user()
     if not (DATA_DIR / "PG_VERSION").exists():
