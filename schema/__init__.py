@@ -27,12 +27,13 @@ from schema.booking.queries import Query as BookingQuery
 from schema.booking.subscriptions import Subscription as BookingSubscription
 from schema.common import DATETIME_SCALAR
 from schema.errors import ApiErrors
+from schema.search.queries import Query as SearchQuery
 
 MAX_DEPTH = 10
 MAX_ALIASES = 20
 MAX_TOKENS = 2000
 
-Query = merge_types("Query", (BookingQuery, AvailabilityQuery))
+Query = merge_types("Query", (BookingQuery, AvailabilityQuery, SearchQuery))
 Mutation = merge_types("Mutation", (BookingMutation,))
 Subscription = merge_types("Subscription", (BookingSubscription,))
 

@@ -1,0 +1,108 @@
+"""The `search` root field: translates arguments for search.selectors.resource_search."""
+
+import decimal
+
+import strawberry
+import strawberry_django
+from django.core.exceptions import ValidationError
+from strawberry import relay
+
+from schema.common import DateTimeRangeInput
+from search.selectors import resource_search
+
+
+@strawberry.type(description="One resource found, with highlighted text (HTML, <mark>).")
+class SearchHit:
+    resource_id: relay.GlobalID
+    name: str
+    slug: str
+    venue: str
+    city: str
+    category: str
+    rank: float | None = strawberry.field(description="Higher is better; null when browsing.")
+    name_html: str
+    snippet_html: str
+    price_per_hour: decimal.Decimal | None
+    currency: str | None
+
+
+@strawberry.type
+class FacetValue:
+    value: str = strawberry.field(description="A category or amenity ID, or a city name.")
+    label: str
+    count: int
+
+
+@strawberry.type(description="Counts over the whole match set, after the filters.")
+class Facets:
+    category: list[FacetValue]
+    city: list[FacetValue]
+    amenity: list[FacetValue]
+
+
+@strawberry.type
+class SearchResult:
+    hits: list[SearchHit]
+    total: int
+    facets: Facets
+    next_cursor: str | None
+    did_you_mean: str | None
+    fallback: bool = strawberry.field(
+        description="Too few exact matches: any word, with typo corrections, ranked after.")
+    completions: list[str] = strawberry.field(description="Words the last word may become.")
+
+
+@strawberry.type
+class Query:
+    @strawberry_django.field(description="Ranked, typo-tolerant catalogue search with facets.")
+    def search(
+        self, text: str = "", category_ids: list[relay.GlobalID] | None = None,
+        venue_ids: list[relay.GlobalID] | None = None, cities: list[str] | None = None,
+        amenity_ids: list[relay.GlobalID] | None = None, party_size: int | None = None,
+        max_price: decimal.Decimal | None = None, currency: str | None = None,
+        available_during: DateTimeRangeInput | None = None, first: int = 20,
+        after: str | None = None,
+    ) -> SearchResult:
+        result = resource_search(
+            text=text, category_ids=_ids(category_ids, "Category"),
+            venue_ids=_ids(venue_ids, "Venue"), cities=cities,
+            amenity_ids=_ids(amenity_ids, "Amenity"), party_size=party_size,
+            max_price=max_price, currency=currency,
+            available_during=available_during.to_range() if available_during else None,
+            first=first, after=after,
+        )
+        return SearchResult(
+            hits=[_hit(hit) for hit in result.hits], total=result.total,
+            facets=Facets(**{name: [_facet(name, value) for value in values]
+                             for name, values in result.facets.items()}),
+            next_cursor=result.next_cursor, did_you_mean=result.did_you_mean,
+            fallback=result.fallback, completions=result.completions,
+        )
+
+
+def _ids(global_ids: list[relay.GlobalID] | None, type_name: str) -> list[int] | None:
+    if global_ids is None:
+        return None
+    try:
+        return [int(gid.node_id) for gid in global_ids if gid.type_name == type_name]
+    except ValueError:
+        raise ValidationError(f"Not a {type_name} id.", code="invalid_id") from None
+
+
+FACET_TYPES = {"category": "Category", "amenity": "Amenity"}
+
+
+def _facet(name: str, value) -> FacetValue:
+    # Category and amenity values are the global ids the filters take; cities are names.
+    shown = (relay.to_base64(FACET_TYPES[name], value.value) if name in FACET_TYPES
+             else str(value.value))
+    return FacetValue(value=shown, label=value.label, count=value.count)
+
+
+def _hit(hit) -> SearchHit:
+    return SearchHit(
+        resource_id=relay.GlobalID("Resource", str(hit.resource_id)), name=hit.name,
+        slug=hit.slug, venue=hit.venue, city=hit.city, category=hit.category, rank=hit.rank,
+        name_html=hit.name_html, snippet_html=hit.snippet_html,
+        price_per_hour=hit.price_per_hour, currency=hit.currency,
+    )

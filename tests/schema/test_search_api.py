@@ -1,0 +1,55 @@
+"""The `search` root field over the demo catalogue."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+SEARCH = """query($t: String!, $c: [ID!]) { search(text: $t, categoryIds: $c, first: 5) {
+  total fallback didYouMean completions
+  hits { resourceId name nameHtml snippetHtml rank city }
+  facets { category { value label count } city { value count } amenity { label count } } } }"""
+
+
+@pytest.fixture
+def demo(db):
+    call_command("load_demo", stdout=io.StringIO())
+
+
+def test_search_returns_ranked_hits_and_facets(gql, demo):
+    result = gql(SEARCH, {"t": "podcast studio"})
+
+    assert result.errors is None
+    data = result.data["search"]
+    assert data["total"] >= 1 and not data["fallback"]
+    ranks = [hit["rank"] for hit in data["hits"]]
+    assert ranks == sorted(ranks, reverse=True)
+    assert "<mark>" in data["hits"][0]["nameHtml"] + data["hits"][0]["snippetHtml"]
+    assert sum(f["count"] for f in data["facets"]["category"]) == data["total"]
+
+
+def test_category_facet_values_filter_the_search(gql, demo):
+    first = gql(SEARCH, {"t": "room"}).data["search"]
+    category = first["facets"]["category"][0]
+
+    narrowed = gql(SEARCH, {"t": "room", "c": [category["value"]]}).data["search"]
+
+    assert narrowed["total"] == category["count"]
+
+
+def test_typo_suggests_the_catalogue_word(gql, demo):
+    data = gql(SEARCH, {"t": "projecter"}).data["search"]
+
+    assert data["didYouMean"] == "projector"
+    assert data["total"] >= 1
+
+
+def test_bad_page_size_is_a_coded_error(gql, demo):
+    result = gql('{ search(text: "room", first: 500) { total } }')
+
+    assert result.errors[0].extensions["code"] == "invalid_first"
+
+
+def test_search_statement_count(gql, demo, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        gql(SEARCH, {"t": "quiet studio natural light"})
