@@ -36,7 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "graphql.lua"
 HOST = "127.0.0.1"  # loopback only
 BENCH_USER = "bench-api"
-SEARCH_SLOT = "search top 20"
 
 
 @dataclass

@@ -24,11 +24,9 @@ from strawberry import relay
 from bench import baseline
 from booking.models import Booking
 
-MASKS = [
-    (re.compile(r"'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\+00:00'::timestamptz"), "<now>"),
-    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<uuid>"),
-    (re.compile(r'"s\d+_x\d+"'), "<savepoint>"),
-]
+NOW = re.compile(r"'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\+00:00'::timestamptz")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+MASKS = [(NOW, "<now>"), (UUID, "<uuid>"), (re.compile(r'"s\d+_x\d+"'), "<savepoint>")]
 
 
 def check(body: dict, *, token: str | None, writes: bool) -> tuple[list[str], int]:
@@ -51,6 +49,13 @@ def check(body: dict, *, token: str | None, writes: bool) -> tuple[list[str], in
     if _masked_answer(api_answer) != _masked_answer(base_answer):
         problems.append(f"answers differ:\n  API:      {api_answer}\n  baseline: {base_answer}")
     return problems, len(api_sql)
+
+
+def replayable(body: dict) -> list[str]:
+    """The statements the API sends for `body`, with its instant and pghistory context id
+    as the markers bench/baseline.py puts fresh ones in."""
+    statements, _ = _api(json.dumps(body), None)
+    return [UUID.sub(baseline.CONTEXT, NOW.sub(baseline.NOW, sql)) for sql in statements]
 
 
 def _api(raw: str, token: str | None) -> tuple[list[str], dict]:

@@ -18,6 +18,7 @@ from strawberry import relay
 
 from booking import selectors
 from booking.models import Resource
+from search.models import VocabularyWord
 
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -32,6 +33,9 @@ class Operation:
     document: str
     variables: Callable[[random.Random, int], list[dict]]  # (rng, count) -> variables
     writes: bool = False  # needs a signed-in user; every request gets a fresh body
+    # The baseline replays the statements the API sent for each body (captured first): the
+    # search statements come from search/'s query parser and vocabulary, not from a template.
+    replayed: bool = False
 
 
 def resource_variables(rng: random.Random, count: int) -> list[dict]:
@@ -58,6 +62,21 @@ def availability_variables(rng: random.Random, count: int) -> list[dict]:
         out.append({"ids": [_gid(pk) for pk in ids], "duration": 60,
                     "window": {"lower": start.isoformat(), "upper": end.isoformat()}})
     return out
+
+
+def search_variables(rng: random.Random, count: int) -> list[dict]:
+    """Texts from the catalogue's own words (in 3 to 45 % of the documents): one word, two
+    words, a word being typed (its first four letters) and a word with a typo, in turn."""
+    words = list(VocabularyWord.objects.filter(documents__range=(300, 4500))
+                 .order_by("word").values_list("word", flat=True))
+    kinds = [lambda: rng.choice(words), lambda: " ".join(rng.sample(words, 2)),
+             lambda: rng.choice(words)[:4], lambda: _typo(rng.choice(words), rng)]
+    return [{"text": kinds[i % len(kinds)]()} for i in range(count)]
+
+
+def _typo(word: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(word) - 1)  # two neighbours swapped, not the first letter
+    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
 
 
 def book_variables(rng: random.Random, count: int) -> list[dict]:
@@ -134,7 +153,18 @@ OPERATIONS = [
             slots { start end }
           }
         }""", availability_variables),
-    # search top 20: waits for the GraphQL `search` field (see bench/api.py, SEARCH_SLOT).
+    Operation("search top 20", "Search", """
+        query Search($text: String!) {
+          search(text: $text, first: 20) {
+            total fallback
+            hits { resourceId name city rank nameHtml snippetHtml }
+            facets {
+              category { value label count }
+              city { value count }
+              amenity { value label count }
+            }
+          }
+        }""", search_variables, replayed=True),
     Operation("book", "Book", """
         mutation Book($input: BookingInput!) {
           book(input: $input) {

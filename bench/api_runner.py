@@ -1,5 +1,6 @@
 """bench/api.py's run, once Django is set up on the bench database."""
 
+import json
 import os
 import random
 import sys
@@ -10,10 +11,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from accounts.models import ApiToken, api_token_create
-from bench import api, api_check
+from bench import api, api_check, baseline
 from bench.api_operations import OPERATIONS, VARIANTS
 from booking.models import Booking
-from schema import schema
 
 
 def run(args) -> None:
@@ -35,6 +35,8 @@ def measure(args, operations, user, token: str, directory: Path):
     statements, reads, refused = {}, {}, {}
     for op in operations:
         variables = op.variables(rng, 1 if op.writes else VARIANTS)
+        if op.replayed:
+            baseline.REPLAY.update(_replay(op, variables))
         problems, statements[op.name] = _checked(op, variables[0], token)
         if problems:
             refused[op.name] = problems
@@ -48,7 +50,10 @@ def measure(args, operations, user, token: str, directory: Path):
                                       for op in operations) + ".")
     load_before = os.getloadavg()
     api_env = {"DJANGO_DEBUG": "0", **dict(item.split("=", 1) for item in args.api_env)}
-    base_env = {"BASELINE_DATABASE_URL": os.environ["DATABASE_URL"]}
+    replay = directory / "replay.json"
+    replay.write_text(json.dumps(baseline.REPLAY))
+    base_env = {"BASELINE_DATABASE_URL": os.environ["DATABASE_URL"],
+                "BASELINE_REPLAY": str(replay)}
     rows = []
     with api.server("config.asgi:application", api_env, args.workers) as api_url, \
             api.server("bench.baseline:application", base_env, args.workers) as base_url:
@@ -68,9 +73,6 @@ def measure(args, operations, user, token: str, directory: Path):
             print(f"{op.label}: API {api_run.requests_per_s:,.0f}/s, "
                   f"baseline {base_run.requests_per_s:,.0f}/s; load average "
                   f"{os.getloadavg()[0]:.2f}", file=sys.stderr)
-    writes = [index for index, op in enumerate(operations) if op.writes]
-    rows.insert(writes[0] if writes else len(rows), (api.SEARCH_SLOT, None, None, None,
-                                                       _search_note()))
     load_after = os.getloadavg()
     notes = [f"{os.cpu_count()} CPUs; each server: uvicorn, {args.workers} worker(s), uvloop, "
              f"httptools, no access log; wrk: {args.threads} threads, {args.connections} "
@@ -84,6 +86,13 @@ def measure(args, operations, user, token: str, directory: Path):
 def _checked(op, variables: dict, token: str) -> tuple[list[str], int]:
     body = {"operationName": op.name, "query": op.document, "variables": variables}
     return api_check.check(body, token=token if op.writes else None, writes=op.writes)
+
+
+def _replay(op, variables: list[dict]) -> dict[str, list[str]]:
+    """The API's statements for each search text, for the baseline to send in its turn."""
+    return {values["text"]: api_check.replayable(
+        {"operationName": op.name, "query": op.document, "variables": values})
+        for values in variables}
 
 
 def _refused_note(problems: list[str]) -> str:
@@ -110,9 +119,4 @@ def _booked(user) -> int:
     return Booking.objects.filter(customer=user, status="confirmed").count()
 
 
-def _search_note() -> str:
-    if "search" in schema._schema.query_type.fields:
-        return "not measured yet: the API has a `search` field; add it to bench/api_operations.py"
-    return ("not measured: the API has no `search` field yet (search/selectors.py has "
-            "`resource_search`; the slot is ready in bench/api_operations.py)")
 

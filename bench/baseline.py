@@ -12,6 +12,7 @@ same JSON. bench/api.py proves both before every run, statement by statement.
 import base64
 import datetime as dt
 import hashlib
+import html
 import json
 import os
 import uuid
@@ -225,8 +226,43 @@ async def _token_user(db, request) -> int | None:
     return rows[0][7] if rows else None
 
 
+async def search(db, variables, request):
+    """The two statements search/ built for this text (vocabulary, then everything else),
+    replayed; the answer from the second one's single row, as search/selectors.py reads it.
+    (didYouMean and completions, computed in Python from the first, are not selected.)"""
+    vocabulary, statement = REPLAY[variables["text"]]
+    await _rows(db, vocabulary, None)
+    now = _now().isoformat(sep=" ", timespec="microseconds")
+    statement = statement.replace(NOW, f"'{now}'::timestamptz").replace(
+        CONTEXT, _history(request, user=None)[0])
+    [(total, categories, cities, amenities, page, fallback)] = await _rows(db, statement, None)
+    return {"search": {
+        "total": total, "fallback": bool(fallback),
+        "hits": [{"resourceId": _gid("Resource", hit[0]), "name": hit[3], "city": hit[6],
+                  "rank": hit[1], "nameHtml": _marked(hit[8]), "snippetHtml": _marked(hit[9])}
+                 for hit in (page or [])[:20]],
+        "facets": {
+            "category": [{"value": _gid("Category", v), "label": label, "count": n}
+                         for v, label, n in categories or []],
+            "city": [{"value": v, "count": n} for v, n in cities or []],
+            "amenity": [{"value": _gid("Amenity", v), "label": label, "count": n}
+                        for v, label, n in amenities or []]}}}
+
+
+def _marked(text: str | None) -> str:
+    # search/selectors.py: escaped HTML, its two control characters become <mark> tags.
+    return html.escape(text or "", quote=False).replace("\x02", "<mark>").replace(
+        "\x03", "</mark>")
+
+
+# Search statements by text, captured from the API by bench/api.py (BASELINE_REPLAY, JSON),
+# with the request's instant and pghistory context id left as these markers (no SQL text
+# holds a NUL).
+REPLAY: dict[str, list[str]] = {}
+NOW, CONTEXT = "\x00now\x00", "\x00context\x00"
+
 OPERATIONS = {"Resource": resource, "Resources": resources, "Availability": availability,
-              "Book": book}
+              "Search": search, "Book": book}
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -323,6 +359,9 @@ async def _lifespan(receive, send):
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            if os.environ.get("BASELINE_REPLAY"):
+                with open(os.environ["BASELINE_REPLAY"]) as replay:
+                    REPLAY.update(json.load(replay))
             _pool = pool_for(os.environ["BASELINE_DATABASE_URL"])
             await _pool.open(wait=True)
             await send({"type": "lifespan.startup.complete"})
