@@ -10,6 +10,7 @@ booking is cancelled before the baseline books it; the baseline's afterwards).
 """
 
 import asyncio
+import datetime as dt
 import json
 import os
 import re
@@ -17,8 +18,9 @@ import re
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
-from psycopg import AsyncClientCursor, AsyncConnection
+from django.test.utils import CaptureQueriesContext, override_settings
+from psycopg import AsyncClientCursor, AsyncConnection, AsyncCursor
+from psycopg.types.range import Range
 from strawberry import relay
 
 from bench import baseline
@@ -60,10 +62,52 @@ def replayable(body: dict) -> list[str]:
 
 def _api(raw: str, token: str | None) -> tuple[list[str], dict]:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0])
-    with CaptureQueriesContext(connection) as captured:
-        response = client.post("/graphql", raw, content_type="application/json", **headers)
-    return [query["sql"] for query in captured.captured_queries], json.loads(response.content)
+    calls = []
+
+    def record(execute, sql, params, many, context):
+        calls.append((sql, params))
+        return execute(sql, params, many, context)
+
+    # The server's own middleware for /graphql (config/asgi.py), not the admin's.
+    with override_settings(MIDDLEWARE=settings.GRAPHQL_MIDDLEWARE):
+        client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0])
+        with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(record):
+            response = client.post("/graphql", raw, content_type="application/json", **headers)
+    texts = [query["sql"] for query in captured.captured_queries]
+    return _with_parameters(texts, calls), json.loads(response.content)
+
+
+def _with_parameters(texts: list[str], calls: list[tuple]) -> list[str]:
+    """Statements sent with server-side parameters ($1, $2 …) keep them apart from the text
+    Django logs: write them after it, from the call that sent the statement."""
+    out, pending = [], iter(calls)
+    for text in texts:
+        if "$1" in text:
+            for sql, params in pending:
+                if _numbered(sql) in text:
+                    text = f"{text} -- {_canonical(params)}"
+                    break
+        out.append(text)
+    return out
+
+
+def _numbered(sql: str) -> str:
+    parts = sql.split("%s")
+    return parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], 1))
+
+
+def _canonical(value) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_canonical(item) for item in value) + "]"
+    if isinstance(value, Range):
+        return f"{value.bounds[0]}{_canonical(value.lower)}, {_canonical(value.upper)}" \
+               f"{value.bounds[1]}"
+    if isinstance(value, dt.datetime) and value.microsecond and \
+            abs(value - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=10):
+        return "<now>"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return "NULL" if value is None else str(value)
 
 
 async def _baseline(raw: str, token: str | None) -> tuple[list[str], dict]:
@@ -74,12 +118,22 @@ async def _baseline(raw: str, token: str | None) -> tuple[list[str], dict]:
             recorded.append(self.mogrify(query, params))
             return await super().execute(query, params, **kwargs)
 
+    class RecordingServerCursor(AsyncCursor):
+        async def execute(self, query, params=None, **kwargs):
+            result = await super().execute(query, params, **kwargs)
+            recorded.append(f"{self._query.query.decode()} -- {_canonical(params)}")
+            return result
+
     db = await AsyncConnection.connect(
         _url(), autocommit=True, cursor_factory=RecordingCursor,
         options=baseline.SESSION_OPTIONS, prepare_threshold=None)
     headers = {b"authorization": f"Bearer {token}".encode()} if token else {}
-    async with db:
-        answer = await baseline.answer(db, raw.encode(), headers)
+    baseline.SERVER_CURSOR = RecordingServerCursor
+    try:
+        async with db:
+            answer = await baseline.answer(db, raw.encode(), headers)
+    finally:
+        baseline.SERVER_CURSOR = AsyncCursor
     return recorded, answer
 
 

@@ -17,7 +17,7 @@ import json
 import os
 import uuid
 
-from psycopg import AsyncClientCursor, errors
+from psycopg import AsyncClientCursor, AsyncCursor, errors
 from psycopg.types.range import Range
 from psycopg_pool import AsyncConnectionPool
 
@@ -63,18 +63,21 @@ SQL_AMENITIES = (
     '("booking_amenity"."id" = "booking_resource_amenities"."amenity_id") WHERE '
     '"booking_resource_amenities"."resource_id" IN ({ids}) ORDER BY "booking_amenity"."name" ASC')
 
-SQL_FREE_PERIODS = "SELECT resource_id, free FROM booking_free_periods(%s, %s, %s, %s)"
+# booking/selectors.py sends these two with server-side parameters, results in binary.
+SQL_FREE_PERIODS = ("SELECT resource_id, free"
+                    " FROM booking_free_periods(%s::bigint[], %s::tstzrange, %s::timestamptz,"
+                    " %s::bigint)")
 
 # pghistory's middleware puts its context in front of every statement but a SELECT.
 PGHISTORY = ("SELECT set_config('pghistory.context_id', %s, true), "
              "set_config('pghistory.context_metadata', %s, true); ")
 
-SQL_SLOTS = PGHISTORY + """
-    WITH slot AS MATERIALIZED (SELECT * FROM booking_slots(%s, %s, %s, %s, %s, %s, %s, %s))
+SQL_SLOTS = """
+    WITH slot AS MATERIALIZED (SELECT * FROM booking_slots(%s::bigint[], %s::tstzrange, %s::timestamptz, %s::interval, %s::interval, %s::text, %s::integer, %s::bigint))
     SELECT r.id, array_agg(slot.slot_start ORDER BY slot.slot_start) FILTER (WHERE slot.slot_start IS NOT NULL)
     FROM booking_resource r
     LEFT JOIN slot ON slot.resource_id = r.id
-    WHERE r.id = ANY (%s) AND r.is_active
+    WHERE r.id = ANY (%s::bigint[]) AND r.is_active
     GROUP BY r.id
     ORDER BY r.id
 """  # noqa: E501 - booking/selectors.py's text, byte for byte
@@ -156,10 +159,9 @@ async def availability(db, variables, request):
     window = Range(*(_instant(variables["window"][end]).astimezone(UTC)
                      for end in ("lower", "upper")), "[)")
     duration = dt.timedelta(minutes=variables.get("duration", 60))
-    free = await _rows(db, SQL_FREE_PERIODS, [ids, window, _now(), None])
+    free = await _rows(db, SQL_FREE_PERIODS, [ids, window, _now(), None], binary=True)
     slots = dict(await _rows(db, SQL_SLOTS, [
-        *_history(request, user=None), ids, window, _now(), duration, None, "midnight", None,
-        None, ids]))
+        ids, window, _now(), duration, None, "midnight", None, None, ids], binary=True))
     return {"availability": [
         {"resourceId": _gid("Resource", pk),
          "freePeriods": [{"lower": _iso(p.lower), "upper": _iso(p.upper)} for p in periods],
@@ -268,9 +270,12 @@ OPERATIONS = {"Resource": resource, "Resources": resources, "Availability": avai
 # --- helpers ----------------------------------------------------------------------------
 
 
-async def _rows(db, sql, params) -> list[tuple]:
-    async with db.cursor() as cursor:
-        await cursor.execute(sql, params)
+async def _rows(db, sql, params, *, binary: bool = False) -> list[tuple]:
+    """Rows of the (last) statement: text results and parameters bound by psycopg, as Django
+    sends them; with `binary`, server-side parameters and binary results, as booking/'s
+    slot and free-period selectors ask."""
+    async with (SERVER_CURSOR(db) if binary else db.cursor()) as cursor:
+        await cursor.execute(sql, params, binary=binary or None)
         while cursor.nextset():  # the rows of the last statement (after pghistory's SELECT)
             pass
         return await cursor.fetchall()
@@ -315,6 +320,7 @@ def _range(value: Range) -> dict:
 # --- ASGI -------------------------------------------------------------------------------
 
 _pool: AsyncConnectionPool | None = None
+SERVER_CURSOR = AsyncCursor  # bench/api_check.py records through a subclass
 
 
 def pool_for(url: str, size: int = POOL_SIZE) -> AsyncConnectionPool:
