@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import psycopg
 from django.db import connection, models
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_generate_series.models import generate_series
@@ -247,7 +248,14 @@ def _fetch(sql: str, params: list, *, binary: bool = False) -> list[tuple]:
     raw = psycopg.Cursor(connection.connection)
     raw.format = psycopg.pq.Format.BINARY
     with connection._prepare_cursor(raw) as cursor:
-        cursor.execute(sql, params)
+        # Without Django's execute wrappers: pghistory's prepends `SELECT set_config(...);`
+        # for the audit context of a request, and a prepared statement holds one command.
+        # A read has nothing to audit. Query logging (debug_sql) is kept.
+        if isinstance(cursor, CursorDebugWrapper):
+            with cursor.debug_sql(sql, params):
+                cursor._execute(sql, params)
+        else:
+            cursor._execute(sql, params)
         return cursor.fetchall()
 
 
