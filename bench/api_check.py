@@ -1,8 +1,9 @@
 """Proof that the baseline runs the API's SQL and answers the API's JSON.
 
-For one body of an operation: the API answers it in process (Django's test client, the
-whole middleware stack) while CaptureQueriesContext records the statements as sent; the
-baseline answers it through a psycopg connection whose cursor records them likewise.
+For one body of an operation: the API answers it in process (Django's test client with
+the /graphql middleware stack) while CaptureQueriesContext records the statements as sent
+(those sent with server-side parameters, with their parameters); the baseline answers it
+through a psycopg connection whose cursors record them likewise.
 Both lists must be equal, and so must both answers, once the values that differ by nature
 are masked: `now`, pghistory's context id, savepoint names, and for `book` the new
 booking's id and reference. A booking is checked by booking the same slot twice (the API's
@@ -14,7 +15,9 @@ import datetime as dt
 import json
 import os
 import re
+from unittest import mock
 
+import psycopg
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -62,38 +65,35 @@ def replayable(body: dict) -> list[str]:
 
 def _api(raw: str, token: str | None) -> tuple[list[str], dict]:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
-    calls = []
+    bound = []  # statements sent with server-side parameters: (as written, as sent, params)
+    execute = psycopg.Cursor.execute
 
-    def record(execute, sql, params, many, context):
-        calls.append((sql, params))
-        return execute(sql, params, many, context)
+    def recording(cursor, query, params=None, **kwargs):
+        result = execute(cursor, query, params, **kwargs)
+        if not isinstance(cursor, psycopg.ClientCursor):
+            bound.append((query, cursor._query.query.decode(), params))
+        return result
 
     # The server's own middleware for /graphql (config/asgi.py), not the admin's.
-    with override_settings(MIDDLEWARE=settings.GRAPHQL_MIDDLEWARE):
+    with override_settings(MIDDLEWARE=settings.GRAPHQL_MIDDLEWARE), \
+            mock.patch.object(psycopg.Cursor, "execute", recording):
         client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0])
-        with CaptureQueriesContext(connection) as captured, connection.execute_wrapper(record):
+        with CaptureQueriesContext(connection) as captured:
             response = client.post("/graphql", raw, content_type="application/json", **headers)
     texts = [query["sql"] for query in captured.captured_queries]
-    return _with_parameters(texts, calls), json.loads(response.content)
+    return _with_parameters(texts, bound), json.loads(response.content)
 
 
-def _with_parameters(texts: list[str], calls: list[tuple]) -> list[str]:
-    """Statements sent with server-side parameters ($1, $2 …) keep them apart from the text
-    Django logs: write them after it, from the call that sent the statement."""
-    out, pending = [], iter(calls)
+def _with_parameters(texts: list[str], bound: list[tuple]) -> list[str]:
+    """Django logs a statement sent with server-side parameters without them: write it as
+    sent ($1, $2 …), its parameters after it."""
+    out, pending = [], list(bound)
     for text in texts:
-        if "$1" in text:
-            for sql, params in pending:
-                if _numbered(sql) in text:
-                    text = f"{text} -- {_canonical(params)}"
-                    break
+        if pending and text in (pending[0][0], pending[0][1]):
+            _, sent, params = pending.pop(0)
+            text = f"{sent} -- {_canonical(params)}"
         out.append(text)
     return out
-
-
-def _numbered(sql: str) -> str:
-    parts = sql.split("%s")
-    return parts[0] + "".join(f"${i}{part}" for i, part in enumerate(parts[1:], 1))
 
 
 def _canonical(value) -> str:
