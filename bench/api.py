@@ -12,9 +12,13 @@ baseline in turn (which goes first alternates): wrk with bench/graphql.lua, fixe
 connections, a warm-up run, then a measured run. Prints a Markdown table: requests/s, p50
 and p99 of each, the ratios, and the load average. Needs wrk (Debian: apt-get install wrk).
 
-`book` writes: every request books its own free slot (bench/api_operations.py) as a user
-of its own, `bench-api`, whose bookings are cancelled at the end; the table says how many
-requests booked.
+Operations (bench/api_operations.py): resource by id; 20 resources with venue and
+amenities; availability of 10 resources over one local day; search top 20 (the baseline
+replays the statements the API sent for each text, captured first: search/ builds them from
+its parser and vocabulary); `book`, where every request books its own free slot as a user
+of its own, `bench-api`, whose bookings are cancelled at the end (the table says how many
+requests booked). `--check` only proves the baseline against the API; `--workers`,
+`--rounds`, `--only` and the load settings are in --help.
 """
 
 import argparse

@@ -1,6 +1,7 @@
 """The operations bench/api.py measures: GraphQL documents and the request bodies for them.
 
-Reads rotate over a fixed set of variants (seeded), sent alike to the API and the baseline.
+Reads rotate over a fixed set of variants (seeded), sent alike to the API and the baseline;
+search texts come from the catalogue's own vocabulary.
 Every `book` request books its own slot: one hour, bookable when the bodies are made
 (opening hours, closures, notice, horizon, party size), and no two of them overlap, turnaround
 included; so each should succeed, and bench/api.py counts the bookings that did.
