@@ -74,6 +74,11 @@ bench-search: migrate
 	$(PY) -m bench.search --database-name rangebook_search_100k --ensure 100000 --runs 5
 	$(PY) -m bench.search --database-name rangebook_search_1m --ensure 1000000 --runs 5
 
+# The API over HTTP against the same statements through psycopg's async pool (needs wrk:
+# apt-get install -y wrk). BENCH_ARGS e.g. --workers 2 --rounds 3, or --check.
+bench-api: db-start
+	$(PY) -m bench.api --database-name $(BENCH_DB) $(BENCH_ARGS)
+
 lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
