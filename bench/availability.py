@@ -166,7 +166,7 @@ class Result:
     sql_statements: set[int]
     naive_statements: set[int]
     agree: int
-    statements: list[str]  # SQL of the first warm-up call, for --explain
+    statements: list[tuple]  # (sql, params, binary) of the first warm-up call, for --explain
 
 
 def measure(case: Case, *, rng, ids, now, runs: int, warmups: int, naive_runs: int) -> Result:
@@ -176,7 +176,7 @@ def measure(case: Case, *, rng, ids, now, runs: int, warmups: int, naive_runs: i
         with CaptureQueriesContext(connection) as captured:
             case.sql(value, now)
         counts.add(len(captured.captured_queries))
-        first = first or [query["sql"] for query in captured.captured_queries]
+        first = first or _calls(case, value, now)
     timed = inputs[warmups:]
     result = Result(case, [], [], [], counts, set(), 0, first or [])
     for value in timed:
@@ -202,6 +202,25 @@ def _timed(function, value, now) -> tuple[float, object]:
 def _direct(case: Case, value, now) -> float:
     """Seconds to run the selector's statements straight through psycopg: the same SQL,
     parameters and result format (binary where the selector asks for it)."""
+    calls = _calls(case, value, now)
+    started = time.perf_counter()
+    for sql, params, binary in calls:
+        with _raw_cursor(binary) as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+    return time.perf_counter() - started
+
+
+def _raw_cursor(binary: bool):
+    raw = connection.connection
+    cursor = psycopg.Cursor(raw) if binary else raw.cursor()
+    if binary:
+        cursor.format = psycopg.pq.Format.BINARY
+    return cursor
+
+
+def _calls(case: Case, value, now) -> list[tuple]:
+    """(sql, params, binary) of each statement the selector runs for `value`."""
     calls = []
     fetch = selectors._fetch
 
@@ -217,16 +236,7 @@ def _direct(case: Case, value, now) -> float:
         selectors._fetch = fetch
     if not calls:  # an ORM queryset (list_free): its SQL is logged with the values inlined
         calls = [(query["sql"], None, False) for query in captured.captured_queries]
-    raw = connection.connection
-    started = time.perf_counter()
-    for sql, params, binary in calls:
-        cursor = psycopg.Cursor(raw) if binary else raw.cursor()
-        if binary:
-            cursor.format = psycopg.pq.Format.BINARY
-        with cursor:
-            cursor.execute(sql, params)
-            cursor.fetchall()
-    return time.perf_counter() - started
+    return calls
 
 
 # --- reporting ------------------------------------------------------------------------
@@ -294,15 +304,18 @@ def explain(result: Result) -> str:
     inside its SQL functions: functions with a SET clause are never inlined, so the outer
     plan shows only a Function Scan."""
     out = [f"### {result.case.label}"]
-    with connection.cursor() as cursor:
-        for sql in result.statements:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-            out += ["```", sql, "", plan, "```", *nested_plans(sql)]
+    for sql, params, binary in result.statements:
+        # Text results: EXPLAIN's rows are text; the parameters are sent as the selector
+        # sends them (server-side where it binds them so).
+        raw = connection.connection
+        with psycopg.Cursor(raw) if binary else raw.cursor() as cur:
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+            plan = "\n".join(row[0] for row in cur.fetchall())
+        out += ["```", sql, "", plan, "```", *nested_plans(sql, params, binary)]
     return "\n".join(out)
 
 
-def nested_plans(sql: str) -> list[str]:
+def nested_plans(sql: str, params=None, binary: bool = False) -> list[str]:
     raw, notices = connection.connection, []
 
     def collect(diagnostic):
@@ -316,7 +329,10 @@ def nested_plans(sql: str) -> list[str]:
                 " SET auto_explain.log_analyze = on; SET auto_explain.log_buffers = on;"
                 " SET auto_explain.log_nested_statements = on; SET client_min_messages = log"
             )
-            cursor.execute(sql)
+        with _raw_cursor(binary) as statement:
+            statement.execute(sql, params)
+            statement.fetchall()
+        with raw.cursor() as cursor:
             cursor.execute(
                 "SET client_min_messages = notice; SET auto_explain.log_min_duration = -1"
             )
