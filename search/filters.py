@@ -36,6 +36,11 @@ class SearchFilters:
             out.append(_price_condition(self))
         return out
 
+    @property
+    def none(self) -> bool:
+        """Nothing but the active resources is asked for."""
+        return len(self.conditions()) == 1
+
     def function_args(self) -> list:
         """The filter arguments of search_rum_page(), in order."""
         return [self.categories, self.venues, self.cities, self.amenities, self.party,

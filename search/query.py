@@ -129,8 +129,8 @@ def _group(group: list[Term], alternatives, completions, any_term: bool) -> str:
         return " & ".join(terms)
     wanted = [t for t, term in zip(terms, group, strict=True) if not term.negated]
     unwanted = [t for t, term in zip(terms, group, strict=True) if term.negated]
-    if not wanted:
-        return " & ".join(unwanted)
+    if len(wanted) <= 1:  # any one of one term is that term: render it as without any_term
+        return " & ".join(terms)
     return " & ".join([f"( {' | '.join(wanted)} )", *unwanted])
 
 

@@ -27,6 +27,25 @@ _FACET_CTE = """facet AS MATERIALIZED (
            count(*)::integer AS n  -- sum(integer) adds in bigint; sum(bigint) in numeric
     FROM hit GROUP BY GROUPING SETS ((category_id), (city), (amenity_ids)))"""
 _CATEGORY_SET, _CITY_SET, _AMENITY_SET = 3, 5, 6  # GROUPING() bits of the other columns
+# Without filters, a query matching what one frequent lexeme matches reads that lexeme's
+# counts, kept by the document triggers (sql/search/0005_lexeme_facets.sql), instead of
+# counting its matches: the counting branch is then skipped (a one-time filter).
+_TRACKED_FACET_CTE = f"""facet_lexeme AS MATERIALIZED (
+    SELECT search_facet_lexeme((SELECT query FROM q)) AS lexeme),
+  facet AS MATERIALIZED (
+    SELECT CASE f.kind WHEN 1 THEN f.value::bigint END AS category_id,
+           CASE f.kind WHEN 2 THEN f.value END AS city,
+           CASE f.kind WHEN 3 THEN ARRAY[f.value::bigint] END AS amenity_ids,
+           CASE f.kind WHEN 1 THEN {_CATEGORY_SET} WHEN 2 THEN {_CITY_SET}
+                ELSE {_AMENITY_SET} END AS kind,
+           f.documents AS n
+    FROM search_lexemefacet f
+    WHERE f.lexeme = (SELECT lexeme FROM facet_lexeme) AND f.kind > 0
+    UNION ALL
+    SELECT category_id, city, amenity_ids, GROUPING(category_id, city, amenity_ids),
+           count(*)::integer
+    FROM hit WHERE (SELECT lexeme FROM facet_lexeme) IS NULL
+    GROUP BY GROUPING SETS ((category_id), (city), (amenity_ids)))"""
 _FACETS = f"""
     (SELECT coalesce(sum(n), 0) FROM facet WHERE kind = {_CATEGORY_SET}),
     (SELECT json_agg(json_build_array(c.id, c.name, f.n) ORDER BY f.n DESC, c.name)
@@ -60,7 +79,8 @@ _PAGE = """
          LIMIT 1) rate ON true)"""
 
 _Q_FIXED = ("q AS MATERIALIZED (SELECT to_tsquery('search_english', %s) AS query,"
-            " to_tsquery('search_english', %s) AS highlight, false AS fallback)")
+            " to_tsquery('search_english', %s) AS highlight, NULL::tsquery AS exact,"
+            " false AS fallback)")
 # Few exact matches (filters aside): the fallback query, with corrections of known words.
 _Q_FALLBACK = """q AS MATERIALIZED (
     SELECT CASE WHEN p.fallback THEN to_tsquery('search_english', %s)
@@ -94,7 +114,8 @@ def search_statement(plan, filters: SearchFilters, position, first: int, availab
     else:
         page_sql, page_params = _page(plan, f"{match} AND {where}", where_params, position,
                                       first, filters=filters)
-    ctes += [page_sql, _FACET_CTE]
+    tracked = plan.ranked and available_during is None and filters.none
+    ctes += [page_sql, _TRACKED_FACET_CTE if tracked else _FACET_CTE]
     params += page_params
     sql = f"WITH {', '.join(ctes)} SELECT {_FACETS}, {_PAGE}, (SELECT fallback FROM q)"
     return sql, [*params, WHOLE, SNIPPET, price_date(available_during, now)]
