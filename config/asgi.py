@@ -1,8 +1,10 @@
 """ASGI entry point: `uvicorn config.asgi:application`.
 
-HTTP goes to Django (GraphQL over HTTP, GraphiQL, the admin); websockets at /graphql go
-to strawberry's graphql-transport-ws handler on the same schema (schema/websocket.py).
-/graphql has a Django handler of its own, with the lean GRAPHQL_MIDDLEWARE stack.
+POST /graphql (the API) goes to schema.views.GraphQLHTTPHandler: the whole operation in
+one worker-thread hop, no middleware. The rest of HTTP goes to Django: GET /graphql
+(GraphiQL, queries in the URL) through a handler with the lean GRAPHQL_MIDDLEWARE stack,
+the admin through the full one. Websockets at /graphql go to strawberry's
+graphql-transport-ws handler on the same schema (schema/websocket.py).
 """
 
 import os
@@ -22,6 +24,7 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 
 from schema import schema  # noqa: E402
 from schema.listener import stop_listener  # noqa: E402
+from schema.views import GraphQLHTTPHandler, graphql_view  # noqa: E402
 from schema.websocket import websocket_application  # noqa: E402
 
 
@@ -42,7 +45,8 @@ class GraphQLHandler(ASGIHandler):
 # Serves the admin's CSS and JS from the app directories; a production deployment
 # would put a web server or CDN in front instead.
 http_application = ASGIStaticFilesHandler(django_application)
-graphql_http = GraphQLHandler()
+graphql_http = GraphQLHandler()  # GET: GraphiQL, and queries in the URL
+graphql_post = GraphQLHTTPHandler(graphql_view(schema, graphql_ide=None))
 graphql_websocket = websocket_application(schema)
 
 
@@ -55,6 +59,8 @@ async def application(scope, receive, send):
     if scope["type"] == "lifespan":
         return await _lifespan(receive, send)
     if scope["path"] == "/graphql":
+        if scope["method"] == "POST":
+            return await graphql_post(scope, receive, send)
         return await graphql_http(scope, receive, send)
     return await http_application(scope, receive, send)
 

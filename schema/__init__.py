@@ -20,6 +20,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from schema import fastpath
 from schema.booking.availability import Query as AvailabilityQuery
 from schema.booking.mutations import Mutation as BookingMutation
 from schema.booking.queries import MAX_PAGE
@@ -80,3 +81,4 @@ schema = Schema(
         ApiErrors,
     ],
 )
+fastpath.install(schema)

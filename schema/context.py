@@ -1,6 +1,7 @@
 """Per-request context: who is asking, resolved lazily inside the first database hop."""
 
 from dataclasses import dataclass, field
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import get_user
@@ -31,6 +32,9 @@ def _authenticate(request):
         return api_token_user(header.removeprefix("Bearer ").strip())
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return None
+    if not hasattr(request, "session"):  # POST /graphql runs without SessionMiddleware
+        request.session = import_module(settings.SESSION_ENGINE).SessionStore(
+            request.COOKIES[settings.SESSION_COOKIE_NAME])
     # Django's own session check: backend, session hash (a password change logs out).
     return get_user(request)
 

@@ -1,0 +1,94 @@
+"""POST /graphql as a server passes it (config.asgi.application, in process): who is asking,
+what is refused, and what the audit trail records. The endpoint runs on worker threads
+with database sessions of their own, so the rows it reads are committed.
+"""
+
+import json
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from booking.models import Booking
+from booking.services import booking_book
+from tests.live.asgi import post, request
+from tests.schema.test_api import BOOK, book_input
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+MINE = "{ myBookings { edges { node { reference } } } }"
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def graphql(query: str, variables: dict | None = None, **headers) -> tuple[int, dict]:
+    status, _, body, _ = request(
+        json.dumps({"query": query, "variables": variables or {}}).encode(),
+        headers={"Content-Type": "application/json", **headers})
+    return status, json.loads(body)
+
+
+def test_a_session_cookie_signs_the_customer_in(room, customer, at):
+    booking = booking_book(resource=room, customer=customer, party_size=1, starts_at=at(9),
+                           ends_at=at(10))
+
+    status, answer = graphql(MINE, Cookie=session_cookie(customer))
+
+    assert status == 200
+    assert answer == {"data": {"myBookings": {"edges": [
+        {"node": {"reference": booking.reference}}]}}}
+
+
+def test_without_cookie_or_token_my_bookings_is_refused(room, customer, at):
+    booking_book(resource=room, customer=customer, party_size=1, starts_at=at(9),
+                 ends_at=at(10))
+
+    status, answer = graphql(MINE, Cookie=f"{settings.SESSION_COOKIE_NAME}=forged")
+
+    assert status == 200 and answer["data"] is None
+    assert [error["extensions"]["code"] for error in answer["errors"]] == ["permission_denied"]
+
+
+def test_a_booking_made_through_the_endpoint_names_its_actor(room, customer, at):
+    from accounts.models import api_token_create
+    _, token = api_token_create(user=customer, name="audit")
+
+    _, answer = post(BOOK, book_input(room, at(9), at(10)), token=token)
+
+    booking = Booking.objects.get()
+    assert answer["data"]["book"]["reference"] == booking.reference
+    event = Booking.pgh_event_model.objects.get(pgh_obj=booking)
+    assert (event.pgh_label, event.pgh_context.metadata["user"]) == ("insert", customer.pk)
+
+
+def test_a_form_post_cannot_book_with_the_session(room, customer, at):
+    # What a cross-site <form> could send with the customer's cookie: refused, nothing written.
+    body = json.dumps({"query": BOOK, "variables": book_input(room, at(9), at(10))}).encode()
+
+    status, _, _, _ = request(body, headers={"Content-Type": "text/plain",
+                                             "Cookie": session_cookie(customer)})
+
+    assert status == 400
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize("body", [b"{", b"[]", b'{"query": 5}', b"", "\u00e9t\u00e9".encode()])
+def test_malformed_bodies_get_a_plain_400(body):
+    status, headers, content, _ = request(body, headers={"Content-Type": "application/json"})
+
+    assert status == 400
+    assert b"Traceback" not in content and b"File \"" not in content
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_answers_are_json_and_not_sniffed():
+    status, headers, content, hops = request(b'{"query": "{ __typename }"}',
+                                             headers={"Content-Type": "application/json"})
+
+    assert (status, json.loads(content), hops) == (200, {"data": {"__typename": "Query"}}, 1)
+    assert headers["content-type"] == "application/json"
+    assert headers["x-content-type-options"] == "nosniff"
