@@ -31,6 +31,9 @@ AUDIT_INSERT_TRIGGERS = ["booking.Resource:insert_insert", "booking.Rate:insert_
 # (about 50 ms a row).
 VENUE_CHECK = "booking.Venue:venue_timezone_valid"
 CHUNK = 20_000
+# Facet counts are kept for lexemes in at least 1 % of the documents and 1,000 of them, as
+# migration search.0005 chooses them.
+TRACK_SHARE, TRACK_DOCUMENTS = 0.01, 1000
 PER_VENUE = 50
 # category slug: (weight, capacity lower, largest capacity upper, price per hour)
 CATEGORY_PLAN = {
@@ -68,6 +71,8 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute(index)
         with connection.cursor() as cursor:
+            # Which lexemes are frequent is known only now (sql/search/0005_lexeme_facets.sql).
+            cursor.execute("SELECT search_facets_track(%s, %s)", [TRACK_SHARE, TRACK_DOCUMENTS])
             cursor.execute("VACUUM ANALYZE search_resourcedocument")
             cursor.execute("ANALYZE")
         self.stdout.write(f"{resources} resources in {time.monotonic() - started:.0f} s.")
