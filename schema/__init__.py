@@ -66,19 +66,25 @@ class Schema(strawberry.Schema):
         return None
 
 
-schema = Schema(
-    query=Query,
-    mutation=Mutation,
-    subscription=Subscription,
-    config=StrawberryConfig(relay_max_results=MAX_PAGE,
-                            scalar_map={datetime.datetime: DATETIME_SCALAR}),
-    extensions=[
-        QueryOptimizer,
-        lambda: AddValidationRules(LIMIT_RULES),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-        ApiErrors,
-    ],
-)
-fastpath.install(schema)
+def make_schema(*, direct_resolvers: bool = True) -> Schema:
+    made = Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        config=StrawberryConfig(relay_max_results=MAX_PAGE,
+                                scalar_map={datetime.datetime: DATETIME_SCALAR}),
+        extensions=[
+            QueryOptimizer,
+            lambda: AddValidationRules(LIMIT_RULES),
+            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+            ApiErrors,
+        ],
+    )
+    if direct_resolvers:
+        fastpath.install(made)
+    return made
+
+
+schema = make_schema()

@@ -13,6 +13,8 @@ from django.db.models import FileField
 from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.db.models.query_utils import DeferredAttribute
 from graphql import GraphQLObjectType
+from strawberry import relay
+from strawberry.relay.utils import to_base64
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.utils.typing import get_django_definition
 
@@ -30,12 +32,31 @@ def install(schema) -> int:
                              if type_definition is not None else None)
         if django_definition is None or django_definition.model is None:
             continue
-        for graphql_field in graphql_type.fields.values():
-            resolver = _direct(django_definition.model, graphql_field)
+        for name, graphql_field in graphql_type.fields.items():
+            resolver = (_node_id(graphql_type.name, type_definition.origin, graphql_field)
+                        if name == "id" else _direct(django_definition.model, graphql_field))
             if resolver is not None:
                 graphql_field.resolve = resolver
                 installed += 1
     return installed
+
+
+def _node_id(type_name: str, origin, graphql_field):
+    """A relay node's global id from its loaded NodeID column (strawberry's own: Info,
+    resolve_typename, resolve_id, a GlobalID object, then its string)."""
+    if (not issubclass(origin, relay.Node)
+            or origin.resolve_typename.__func__ is not relay.Node.resolve_typename.__func__):
+        return None
+    id_attr = origin.resolve_id_attr()
+    fallback = graphql_field.resolve
+
+    def node_id(source, info, **kwargs):
+        try:
+            return to_base64(type_name, source.__dict__[id_attr])
+        except (KeyError, AttributeError):
+            return fallback(source, info, **kwargs)
+
+    return node_id
 
 
 def _direct(model, graphql_field):
