@@ -73,7 +73,8 @@ class Occupancy:
 
 @strawberry.type
 class Query:
-    @strawberry_django.field(description="Free periods and bookable slots per resource.")
+    @strawberry_django.field(
+        description="Free periods and bookable slots per resource, in the order asked.")
     def availability(
         self, info: strawberry.Info, resource_ids: list[relay.GlobalID],
         window: DateTimeRangeInput, duration_minutes: int = 60,
@@ -99,10 +100,11 @@ class Query:
                 free_periods=[_period(p) for p in periods],
                 slots=[_slot(start, start + duration, zone) for start in slots.get(rid, [])],
             )
-            for rid, periods in free.items()
+            for rid, periods in _in_order(ids, free)
         ]
 
-    @strawberry_django.field(description="The earliest bookable slot per resource.")
+    @strawberry_django.field(
+        description="The earliest bookable slot per resource, in the order asked.")
     def first_free_slot(
         self, info: strawberry.Info, resource_ids: list[relay.GlobalID], after: dt.datetime,
         duration_minutes: int = 60, lookahead_days: int = 14, party_size: int | None = None,
@@ -117,18 +119,23 @@ class Query:
         return [
             FirstFreeSlot(resource_id=_gid(rid), resource=resources.get(rid),
                           slot=_slot(start, start + duration, zone) if start else None)
-            for rid, start in first.items()
+            for rid, start in _in_order(ids, first)
         ]
 
-    @strawberry_django.field(description="Open and booked time per local day or week (staff).")
+    @strawberry_django.field(description=(
+        "Open and booked time per local day or week (staff): by resource in the order "
+        "asked, then by time."))
     def occupancy(
         self, info: strawberry.Info, resource_ids: list[relay.GlobalID],
         window: DateTimeRangeInput, bucket: OccupancyBucket = OccupancyBucket.DAY,
     ) -> list[Occupancy]:
         if not user_of(info).is_staff:
             raise PermissionDenied("Only staff may read occupancy.")
-        rows = selectors.resource_occupancy(resource_ids=_ids(resource_ids),
-                                            window=window.to_range(), bucket=bucket.value)
+        ids = _ids(resource_ids)
+        rows = selectors.resource_occupancy(resource_ids=ids, window=window.to_range(),
+                                            bucket=bucket.value)
+        position = {rid: n for n, rid in enumerate(dict.fromkeys(ids))}
+        rows = sorted(rows, key=lambda row: (position[row.resource_id], row.bucket_start))
         return [
             Occupancy(
                 resource_id=_gid(row.resource_id), bucket_start=row.bucket_start,
@@ -147,6 +154,11 @@ def _ids(global_ids: list[relay.GlobalID]) -> list[int]:
         return [int(gid.node_id) for gid in global_ids if gid.type_name == "Resource"]
     except ValueError:
         raise ValidationError("Not a resource id.", code="invalid_id") from None
+
+
+def _in_order(ids: list[int], answers: dict) -> list[tuple]:
+    """Answers in the order the resources were asked for (each once; unknown ones left out)."""
+    return [(rid, answers[rid]) for rid in dict.fromkeys(ids) if rid in answers]
 
 
 def _gid(pk: int) -> relay.GlobalID:

@@ -1,9 +1,11 @@
 """The minimal GraphQL endpoint: resources with venue, category, amenities, capacity."""
 
+import datetime as dt
 import json
 
 import pytest
 from django.db.backends.postgresql.psycopg_any import NumericRange
+from strawberry.relay import to_base64
 
 from booking.models import Amenity
 from schema import schema
@@ -57,9 +59,29 @@ def test_query_count_does_not_grow_with_the_list(venue, category, count,
     assert len(result.data["resources"]) == count
 
 
-def test_graphql_over_http_with_async_view(room, client):
+def test_graphql_over_http(room, client):
     response = client.post("/graphql", data=json.dumps({"query": "{ resources { name } }"}),
                            content_type="application/json")
 
     assert response.status_code == 200
     assert response.json() == {"data": {"resources": [{"name": "Havel Room"}]}}
+
+
+def test_availability_answers_in_the_order_asked(gql, venue, category, staff):
+    rooms = [make_resource(venue, category, name=f"Room {n}") for n in range(4)]
+    asked = [rooms[2], rooms[0], rooms[3], rooms[2], rooms[1]]
+    ids = [to_base64("Resource", room.pk) for room in asked]
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)
+    window = {"lower": f"{tomorrow}T08:00:00+00:00", "upper": f"{tomorrow}T12:00:00+00:00"}
+
+    result = gql("""query($ids: [ID!]!, $w: DateTimeRangeInput!, $after: DateTime!) {
+        availability(resourceIds: $ids, window: $w) { resourceId }
+        firstFreeSlot(resourceIds: $ids, after: $after) { resourceId }
+        occupancy(resourceIds: $ids, window: $w) { resourceId } }""",
+                 {"ids": ids, "w": window, "after": window["lower"]}, user=staff)
+
+    expected = [ids[0], ids[1], ids[2], ids[4]]  # each once, first mention first
+    assert result.errors is None
+    assert [a["resourceId"] for a in result.data["availability"]] == expected
+    assert [a["resourceId"] for a in result.data["firstFreeSlot"]] == expected
+    assert [a["resourceId"] for a in result.data["occupancy"]] == expected
