@@ -5,11 +5,13 @@ and computing in Python (tests/booking/availability_reference.py).
     .venv/bin/python -m bench.availability --database-name rangebook_bench [--explain]
 
 Each case draws its own resources and window per run (seeded) and runs a few warm-ups
-first. Prints a Markdown table: median and p95 per call of the selector, of the same SQL
-run directly through psycopg (the practical limit), and of the naive way; SQL statements
-per call; and whether the naive answers equal the selectors'. `--explain` then prints
-EXPLAIN (ANALYZE, BUFFERS) of each statement once, with the plans of the statements
-inside the SQL functions (auto_explain), which plain EXPLAIN does not show.
+first; the naive runs come after every case's SQL was measured (they load all bookings
+through the ORM, which pushes the SQL's pages out of memory). Prints a Markdown table:
+median and p95 per call of the selector, of the same SQL run directly through psycopg (the
+practical limit), and of the naive way; SQL statements per call; and whether the naive
+answers equal the selectors'. `--explain` then prints EXPLAIN (ANALYZE, BUFFERS) of each
+statement once, with the plans of the statements inside the SQL functions (auto_explain),
+which plain EXPLAIN does not show.
 """
 
 import argparse
@@ -167,9 +169,12 @@ class Result:
     naive_statements: set[int]
     agree: int
     statements: list[tuple]  # (sql, params, binary) of the first warm-up call, for --explain
+    inputs: list  # of the timed runs
 
 
-def measure(case: Case, *, rng, ids, now, runs: int, warmups: int, naive_runs: int) -> Result:
+def measure(case: Case, *, rng, ids, now, runs: int, warmups: int) -> Result:
+    """The selector's runs and the direct runs of its statements, after `warmups`
+    unmeasured runs (on inputs of their own) that bring the pages it reads into memory."""
     inputs = [case.draw(rng, ids, now) for _ in range(warmups + runs)]
     counts, first = set(), None
     for value in inputs[:warmups]:
@@ -178,19 +183,25 @@ def measure(case: Case, *, rng, ids, now, runs: int, warmups: int, naive_runs: i
         counts.add(len(captured.captured_queries))
         first = first or _calls(case, value, now)
     timed = inputs[warmups:]
-    result = Result(case, [], [], [], counts, set(), 0, first or [])
+    result = Result(case, [], [], [], counts, set(), 0, first or [], timed)
     for value in timed:
         result.sql.append(_timed(case.sql, value, now)[0])
     for value in timed:
         result.direct.append(_direct(case, value, now))
-    for value in timed[: min(naive_runs, case.max_naive_runs)]:
+    return result
+
+
+def measure_naive(result: Result, *, now, naive_runs: int) -> None:
+    """The naive way on the first of the timed inputs. Run after every case's SQL was
+    measured: loading all bookings through the ORM pushes the SQL's pages out of memory."""
+    case = result.case
+    for value in result.inputs[: min(naive_runs, case.max_naive_runs)]:
         gc.collect()  # not the garbage of the previous run (1M bookings for all resources)
         with CaptureQueriesContext(connection) as captured:
             seconds, answer = _timed(case.naive, value, now)
         result.naive.append(seconds)
         result.naive_statements.add(len(captured.captured_queries))
         result.agree += answer == case.sql(value, now)
-    return result
 
 
 def _timed(function, value, now) -> tuple[float, object]:
@@ -367,16 +378,12 @@ def main(argv=None) -> None:
     for case in CASES:
         print(f"measuring {case.label} ...", file=sys.stderr)
         results.append(
-            measure(
-                case,
-                rng=rng,
-                ids=ids,
-                now=now,
-                runs=args.runs,
-                warmups=args.warmups,
-                naive_runs=args.naive_runs,
-            )
+            measure(case, rng=rng, ids=ids, now=now, runs=args.runs, warmups=args.warmups)
         )
+    for result in results:
+        if args.naive_runs:
+            print(f"measuring {result.case.label}, the naive way ...", file=sys.stderr)
+        measure_naive(result, now=now, naive_runs=args.naive_runs)
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         version = cursor.fetchone()[0]
