@@ -10,16 +10,18 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 WS_CLIENT := tests/live/ws_client
+GRAPHIQL_ASSETS := tests/browser/graphiql
+CHROMIUM := /usr/bin/chromium
 BENCH_DB ?= rangebook_bench
 BENCH_RESOURCES ?= 10000
 BENCH_BOOKINGS ?= 1000000
 
 .PHONY: demo test install db-start db-stop db-status db-destroy migrate demo-data serve lint \
-	ws-client bench-data bench-availability bench-search bench-api
+	ws-client chromium graphiql-assets bench-data bench-availability bench-search bench-api
 
 demo: migrate demo-data serve
 
-test: install db-start ws-client
+test: install db-start ws-client chromium graphiql-assets
 	$(PY) -m ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -60,6 +62,26 @@ $(WS_CLIENT)/node_modules/.installed-stamp: $(WS_CLIENT)/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm ci --prefix $(WS_CLIENT) --no-audit --no-fund && touch $@; \
 	else echo "npm not found: the graphql-ws websocket tests will be skipped"; fi
+
+# The browser tests (tests/browser) drive Debian's Chromium through Playwright; installed
+# as root with apt-get, as config/localdb.py installs PostgreSQL. Without it they skip.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	      --no-install-recommends chromium fonts-liberation; \
+	  else echo "$(CHROMIUM) not found (apt-get install chromium): the browser tests will be skipped"; fi; \
+	fi
+
+# The files strawberry's GraphiQL page loads from unpkg.com, served to the test browser
+# from npm's copies (the SRI hashes the page pins match them).
+graphiql-assets: $(GRAPHIQL_ASSETS)/node_modules/.installed-stamp
+
+$(GRAPHIQL_ASSETS)/node_modules/.installed-stamp: $(GRAPHIQL_ASSETS)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix $(GRAPHIQL_ASSETS) --no-audit --no-fund --legacy-peer-deps --ignore-scripts \
+	    && touch $@; \
+	else echo "npm not found: the GraphiQL browser tests will be skipped"; fi
 
 # Benchmarks (not part of `make test`): a dedicated database on the same server.
 bench-data: db-start

@@ -5,6 +5,7 @@ Tests here use django_db(transaction=True): their data is committed, so the serv
 connections see it.
 """
 
+import contextlib
 import json
 import os
 import queue
@@ -16,6 +17,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -66,13 +68,14 @@ def _ready(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def asgi_server(django_db_setup, tmp_path_factory):
-    """uvicorn config.asgi:application serving the test database until the session ends."""
+@contextlib.contextmanager
+def serving(log: Path) -> Iterator[Server]:
+    """uvicorn config.asgi:application on the test database until the block ends."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("asgi") / "uvicorn.log"
     env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict),
            "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    # The server runs as deployed, whatever the tests allow themselves (tests/browser).
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     with log.open("wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
@@ -94,6 +97,13 @@ def asgi_server(django_db_setup, tmp_path_factory):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, tmp_path_factory):
+    """uvicorn config.asgi:application serving the test database until the session ends."""
+    with serving(tmp_path_factory.mktemp("asgi") / "uvicorn.log") as server:
+        yield server
 
 
 class Subscriber:
