@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 WS_CLIENT := tests/live/ws_client
-GRAPHIQL_ASSETS := tests/browser/graphiql
+GRAPHIQL_ASSETS := schema/graphiql
 CHROMIUM := /usr/bin/chromium
 BENCH_DB ?= rangebook_bench
 BENCH_RESOURCES ?= 10000
@@ -19,7 +19,7 @@ BENCH_BOOKINGS ?= 1000000
 .PHONY: demo test install db-start db-stop db-status db-destroy migrate demo-data serve lint \
 	ws-client chromium graphiql-assets bench-data bench-availability bench-search bench-api
 
-demo: migrate demo-data serve
+demo: migrate demo-data graphiql-assets serve
 
 test: install db-start ws-client chromium graphiql-assets
 	$(PY) -m ruff check .
@@ -73,15 +73,16 @@ chromium:
 	  else echo "$(CHROMIUM) not found (apt-get install chromium): the browser tests will be skipped"; fi; \
 	fi
 
-# The files strawberry's GraphiQL page loads from unpkg.com, served to the test browser
-# from npm's copies (the SRI hashes the page pins match them).
+# The files strawberry's GraphiQL page loads from unpkg.com, from npm: /graphql serves them
+# itself when they are here (the SRI hashes the page pins match them), so GraphiQL works
+# without internet access; without npm the page keeps unpkg.com.
 graphiql-assets: $(GRAPHIQL_ASSETS)/node_modules/.installed-stamp
 
 $(GRAPHIQL_ASSETS)/node_modules/.installed-stamp: $(GRAPHIQL_ASSETS)/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm ci --prefix $(GRAPHIQL_ASSETS) --no-audit --no-fund --legacy-peer-deps --ignore-scripts \
 	    && touch $@; \
-	else echo "npm not found: the GraphiQL browser tests will be skipped"; fi
+	else echo "npm not found: GraphiQL loads its scripts from unpkg.com; its browser tests will be skipped"; fi
 
 # Benchmarks (not part of `make test`): a dedicated database on the same server.
 bench-data: db-start

@@ -7,16 +7,23 @@ chain and one for request_finished, and an async view one per resolver that read
 database (tests/live/test_thread_hops.py counts them).
 """
 
+import functools
+import json
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 from django.core import signals
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.exception import convert_exception_to_response
+from django.http import HttpResponse
+from django.templatetags.static import static
 from django.urls import set_script_prefix
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView as StrawberryGraphQLView
+from strawberry.http.ides import get_graphql_ide_html
 
 from schema.context import Context
 
@@ -27,10 +34,42 @@ class GraphQLView(StrawberryGraphQLView):
     def get_context(self, request, response) -> Context:
         return Context(request=request, response=response)
 
+    def render_graphql_ide(self, request):
+        return HttpResponse(graphiql_html())
+
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
+
+
+# https://unpkg.com/<package, maybe @scoped>@<version>/<file>, as strawberry's page names them
+UNPKG_FILE = re.compile(r"https://unpkg\.com/((?:@[^/]+/)?[^/@\"]+)@([^/\"]+)/([^\"]+)")
+
+
+@functools.cache
+def graphiql_html() -> str:
+    """strawberry's GraphiQL page, its scripts and styles served from this server.
+
+    The page loads React and GraphiQL from unpkg.com; `make demo` installs the same
+    versions from npm into schema/graphiql (settings.GRAPHIQL_ASSETS, served as static
+    files), so GraphiQL works without internet access. A file whose installed version
+    differs (or that is missing) keeps its unpkg.com address; the page's SRI hashes check
+    whichever copy the browser gets.
+    """
+    return UNPKG_FILE.sub(_local_copy, get_graphql_ide_html("graphiql"))
+
+
+def _local_copy(match: re.Match) -> str:
+    package, version, path = match.groups()
+    installed = settings.GRAPHIQL_ASSETS / package
+    try:
+        installed_version = json.loads((installed / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return match[0]
+    if installed_version != version or not (installed / path).is_file():
+        return match[0]
+    return static(f"graphiql/{package}/{path}")
 
 
 def graphql_view(schema, graphql_ide: str | None = "graphiql"):

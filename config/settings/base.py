@@ -128,6 +128,10 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# GraphiQL's scripts from npm (schema/graphiql; `make demo` installs them): /graphql serves
+# them from here instead of unpkg.com when they are there (schema/views.py).
+GRAPHIQL_ASSETS = BASE_DIR / "schema" / "graphiql" / "node_modules"
+STATICFILES_DIRS = [("graphiql", GRAPHIQL_ASSETS)] if GRAPHIQL_ASSETS.is_dir() else []
 
 # Holds are released when a client neither confirms nor cancels them in time.
 RANGEBOOK_HOLD_MINUTES = 15

@@ -1,13 +1,11 @@
 """Headless Chromium (Debian's, driven by Playwright) against the real ASGI server.
 
 Tests here use django_db(transaction=True), as tests/live does: the server's connections
-see only committed rows. Strawberry's GraphiQL page loads its scripts from unpkg.com, which
-this machine cannot reach: the browser gets the same files (their SRI hashes pinned by
-strawberry's page) from tests/browser/graphiql/node_modules, installed from npm.
+see only committed rows. GraphiQL's scripts come from the server itself (schema/graphiql,
+installed from npm, see schema/views.py); requests to unpkg.com are refused, so a page
+that still needed the internet would fail here.
 """
 
-import mimetypes
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,11 +15,9 @@ import pytest
 from tests.live.conftest import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
-GRAPHIQL_ASSETS = Path(__file__).resolve().parent / "graphiql"
+GRAPHIQL_ASSETS = Path(__file__).resolve().parents[2] / "schema" / "graphiql"
 NPM_CI = ["npm", "ci", "--no-audit", "--no-fund", "--legacy-peer-deps", "--ignore-scripts"]
 TIMEOUT_MS = 10_000
-# https://unpkg.com/<package, maybe @scoped>@<version>/<file>
-UNPKG_FILE = re.compile(r"https://unpkg\.com/((?:@[^/]+/)?[^/@]+)@[^/]+/(.+)")
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
@@ -57,7 +53,7 @@ def page(browser, server):
     context = browser.new_context(base_url=base_url, locale="en-GB", timezone_id="UTC")
     context.set_default_timeout(TIMEOUT_MS)
     sync_api.expect.set_options(timeout=TIMEOUT_MS)
-    context.route("https://unpkg.com/**", _serve_unpkg_from_npm)
+    context.route("https://unpkg.com/**", lambda route: route.abort("internetdisconnected"))
     page = context.new_page()
     yield page
     context.close()
@@ -74,7 +70,8 @@ def log_in(page, username: str, password: str) -> None:
 
 @pytest.fixture(scope="session")
 def graphiql_assets():
-    """node_modules of tests/browser/graphiql (`npm ci` once if `make test` has not)."""
+    """node_modules of schema/graphiql (`npm ci` once if `make test` has not). Session-scoped:
+    installed before any test's server starts, whose settings look for it at start-up."""
     modules = GRAPHIQL_ASSETS / "node_modules"
     if not (modules / "graphiql").is_dir():
         if shutil.which("npm") is None:
@@ -84,14 +81,3 @@ def graphiql_assets():
         if done.returncode != 0:
             pytest.fail(f"`{' '.join(NPM_CI)}` in {GRAPHIQL_ASSETS} failed:\n{done.stderr}")
     return modules
-
-
-def _serve_unpkg_from_npm(route):
-    match = UNPKG_FILE.fullmatch(route.request.url)
-    local = GRAPHIQL_ASSETS / "node_modules" / match[1] / match[2] if match else None
-    if local is None or not local.is_file():
-        return route.fulfill(status=404, body=f"not in node_modules: {route.request.url}")
-    content_type = mimetypes.guess_type(local.name)[0] or "application/octet-stream"
-    # The page loads them with `crossorigin`, and checks their SRI hashes.
-    return route.fulfill(path=local, content_type=content_type,
-                         headers={"Access-Control-Allow-Origin": "*"})
