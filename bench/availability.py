@@ -217,7 +217,8 @@ def _direct(case: Case, value, now) -> float:
     started = time.perf_counter()
     for sql, params, binary in calls:
         with _raw_cursor(binary) as cursor:
-            cursor.execute(sql, params)
+            # Prepared where the selector prepares it (binary results, booking/selectors.py).
+            cursor.execute(sql, params, prepare=binary or None)
             cursor.fetchall()
     return time.perf_counter() - started
 
