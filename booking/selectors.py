@@ -8,6 +8,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import accumulate, repeat
 
 import psycopg
 from django.db import connection, models
@@ -326,10 +327,8 @@ def _expand_runs(runs: list[tuple]) -> dict[int, list[dt.datetime]]:
         start, last = first.astimezone(dt.UTC), last.astimezone(dt.UTC)
         if starts and starts[-1] >= start:  # not expected: the runs are disjoint and sorted
             unsorted.add(resource_id)
-        append = starts.append
-        for _ in range((last - start) // step + 1):
-            append(start)
-            start += step
+        # start, start + step, ... (n values): the additions run in C.
+        starts.extend(accumulate(repeat(step, (last - start) // step), initial=start))
     for resource_id in unsorted:
         slots[resource_id].sort()
     return slots
