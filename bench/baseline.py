@@ -16,6 +16,7 @@ import html
 import json
 import os
 import uuid
+from itertools import accumulate, repeat
 
 from psycopg import AsyncClientCursor, AsyncCursor, errors
 from psycopg.types.range import Range
@@ -73,13 +74,13 @@ PGHISTORY = ("SELECT set_config('pghistory.context_id', %s, true), "
              "set_config('pghistory.context_metadata', %s, true); ")
 
 SQL_SLOTS = """
-    WITH slot AS MATERIALIZED (SELECT * FROM booking_slots(%s::bigint[], %s::tstzrange, %s::timestamptz, %s::interval, %s::interval, %s::text, %s::integer, %s::bigint))
-    SELECT r.id, array_agg(slot.slot_start ORDER BY slot.slot_start) FILTER (WHERE slot.slot_start IS NOT NULL)
+    SELECT r.id, run.first_start, run.last_start, run.step
     FROM booking_resource r
-    LEFT JOIN slot ON slot.resource_id = r.id
+    LEFT JOIN booking_slot_runs(%s::bigint[], %s::tstzrange, %s::timestamptz, %s::interval,
+                                %s::interval, %s::text, %s::integer, %s::bigint) AS run
+           ON run.resource_id = r.id
     WHERE r.id = ANY (%s::bigint[]) AND r.is_active
-    GROUP BY r.id
-    ORDER BY r.id
+    ORDER BY r.id, run.first_start
 """  # noqa: E501 - booking/selectors.py's text, byte for byte
 
 SQL_TOKEN_USER = (
@@ -160,7 +161,7 @@ async def availability(db, variables, request):
                      for end in ("lower", "upper")), "[)")
     duration = dt.timedelta(minutes=variables.get("duration", 60))
     free = await _rows(db, SQL_FREE_PERIODS, [ids, window, _now(), None], binary=True)
-    slots = dict(await _rows(db, SQL_SLOTS, [
+    slots = _slot_starts(await _rows(db, SQL_SLOTS, [
         ids, window, _now(), duration, None, "midnight", None, None, ids], binary=True))
     return {"availability": [
         {"resourceId": _gid("Resource", pk),
@@ -168,6 +169,18 @@ async def availability(db, variables, request):
          "slots": [{"start": _iso(start), "end": _iso(start + duration)}
                    for start in slots.get(pk) or []]}
         for pk, periods in free]}
+
+
+def _slot_starts(runs) -> dict[int, list[dt.datetime]]:
+    """Slot starts from the runs (resource, first, last, step), as booking.selectors
+    expands them: first, first + step, ... up to last."""
+    slots: dict[int, list[dt.datetime]] = {}
+    for resource_id, first, last, step in runs:
+        starts = slots.setdefault(resource_id, [])
+        if first is not None:
+            start, last = first.astimezone(UTC), last.astimezone(UTC)
+            starts.extend(accumulate(repeat(step, (last - start) // step), initial=start))
+    return slots
 
 
 async def book(db, variables, request):
