@@ -440,8 +440,8 @@ def one_room(zone: str, window, *, input_zone: str = "UTC", duration=15 * MINUTE
 
 @pytest.fixture
 def rows_for_all_examples(db):
-    """Shared by all examples: inserting a venue costs 50 ms (its time zone check reads
-    pg_timezone_names), so each example uses two of these per zone."""
+    """Shared by all examples: venues, a category and a customer are the same for every
+    example, so each example uses two of these venues per zone."""
     category = Category.objects.create(name="Room", slug="room")
     customer = get_user_model().objects.create(username="prop", email="prop@example.com")
     venues = Venue.objects.bulk_create(

@@ -302,6 +302,25 @@ def test_unknown_time_zone_rejected_even_through_raw_sql(venue):
     assert venue.timezone == "Europe/Berlin"
 
 
+def test_every_zone_postgresql_knows_is_in_the_lookup_table(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_timezone_names WHERE name NOT IN"
+                       " (SELECT name FROM booking_timezone_name)")
+        assert cursor.fetchone()[0] == 0
+
+
+def test_a_zone_missing_from_the_lookup_table_is_checked_against_postgresql(venue):
+    # A zone a later tzdata release added (simulated): not copied, still accepted.
+    raw("DELETE FROM booking_timezone_name WHERE name IN ('Asia/Kathmandu', 'Mars/Olympus')")
+
+    raw("UPDATE booking_venue SET timezone = 'Asia/Kathmandu' WHERE id = %s", [venue.pk])
+    with pytest.raises(IntegrityError, match="unknown time zone: Mars/Olympus"):
+        raw("UPDATE booking_venue SET timezone = 'Mars/Olympus' WHERE id = %s", [venue.pk])
+
+    venue.refresh_from_db()
+    assert venue.timezone == "Asia/Kathmandu"
+
+
 def test_unknown_time_zone_rejected_by_model_validation(venue):
     venue.timezone = "CEST"
 
