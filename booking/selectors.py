@@ -138,11 +138,7 @@ def resource_first_free_slot(
     )
     _check_positive(duration, "invalid_duration", "duration")
     rows = _fetch(
-        _PER_ACTIVE_RESOURCE.format(
-            agg="min(slot.slot_start)",
-            slots="booking_slots(%s::bigint[], %s::tstzrange, %s::timestamptz, %s::interval,"
-            " NULL, 'midnight', %s::integer)",
-        ),
+        _FIRST_SLOT_PER_ACTIVE_RESOURCE,
         [resource_ids, window, _now(now), duration, party_size, resource_ids],
         binary=True,
     )
@@ -286,18 +282,6 @@ def _periods(multirange) -> list[Period]:
     return [(part.lower, part.upper) for part in multirange]
 
 
-# One row per active requested resource, also those without a single slot.
-_PER_ACTIVE_RESOURCE = """
-    WITH slot AS MATERIALIZED (SELECT * FROM {slots})
-    SELECT r.id, {agg}
-    FROM booking_resource r
-    LEFT JOIN slot ON slot.resource_id = r.id
-    WHERE r.id = ANY (%s::bigint[]) AND r.is_active
-    GROUP BY r.id
-    ORDER BY r.id
-"""
-
-
 # The slot runs of each active requested resource (booking_slot_runs, sorted by start);
 # one row with NULLs for a resource without any.
 _SLOT_RUNS_PER_ACTIVE_RESOURCE = """
@@ -308,6 +292,20 @@ _SLOT_RUNS_PER_ACTIVE_RESOURCE = """
            ON run.resource_id = r.id
     WHERE r.id = ANY (%s::bigint[]) AND r.is_active
     ORDER BY r.id, run.first_start
+"""
+
+
+# One row per active requested resource, also those without a single slot. The earliest
+# slot is the first start of the earliest run: no slot is built.
+_FIRST_SLOT_PER_ACTIVE_RESOURCE = """
+    SELECT r.id, min(run.first_start)
+    FROM booking_resource r
+    LEFT JOIN booking_slot_runs(%s::bigint[], %s::tstzrange, %s::timestamptz, %s::interval,
+                                NULL, 'midnight', %s::integer) AS run
+           ON run.resource_id = r.id
+    WHERE r.id = ANY (%s::bigint[]) AND r.is_active
+    GROUP BY r.id
+    ORDER BY r.id
 """
 
 
