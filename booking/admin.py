@@ -3,10 +3,13 @@ written only through booking.services (see BookingAdminForm)."""
 
 import contextlib
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404, JsonResponse
+from django.urls import path
 from django.utils import timezone
 
 from booking import services
@@ -21,6 +24,7 @@ from booking.forms import (
     ResourceForm,
     SpecialHoursForm,
     VenueForm,
+    period_label,
 )
 from booking.localtime import local_period_text
 from booking.models import (
@@ -270,6 +274,24 @@ class BookingAdmin(VenueTimeMixin, admin.ModelAdmin):
 
     class Media:
         css = MEDIA_CSS
+        js = ["booking/booking_zone.js"]
+
+    def get_urls(self):
+        # The venue zone of a resource chosen in the form: the period's label and the zone
+        # its inputs are read in follow the choice at once, not after a save attempt.
+        zone = path("resource-zone/<int:resource_id>/",
+                    self.admin_site.admin_view(self.resource_zone),
+                    name="booking_booking_resource_zone")
+        return [zone, *super().get_urls()]
+
+    def resource_zone(self, request, resource_id: int):
+        if not self.has_view_or_change_permission(request) and not self.has_add_permission(request):
+            raise Http404
+        zone = (Resource.objects.filter(pk=resource_id)
+                .values_list("venue__timezone", flat=True).first())
+        if zone is None:
+            raise Http404
+        return JsonResponse({"zone": zone, "label": f"{period_label(ZoneInfo(zone))}:"})
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

@@ -623,3 +623,13 @@ def test_venue_add_reads_closures_in_its_new_zone(admin):
     assert closure.period == DateTimeTZRange(
         dt.datetime(2027, 7, 4, 4, tzinfo=UTC), dt.datetime(2027, 7, 5, 4, tzinfo=UTC), "[)"
     )
+
+
+def test_resource_zone_endpoint_names_the_venue_zone(admin, client, room):
+    url = f"/admin/booking/booking/resource-zone/{room.pk}/"
+
+    assert admin.get(url).json() == {"zone": "Europe/Berlin",
+                                     "label": "Period (Europe/Berlin):"}
+    assert admin.get("/admin/booking/booking/resource-zone/999999/").status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302  # to the login page

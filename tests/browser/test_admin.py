@@ -5,9 +5,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from booking.models import Booking
+from booking.models import Booking, Venue
 from tests.browser.conftest import log_in
-from tests.conftest import BERLIN
+from tests.conftest import BERLIN, make_resource
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,6 +81,21 @@ def test_booking_added_through_the_form_is_listed(page, staff, room, customer, a
     expect(row.locator("th, td:not(.action-checkbox)")).to_have_text([
         booking.reference, "Havel Room (Spreeufer Workspace)", "ada",
         f"{day_text(at(14))} 14:00–16:00 {at(14).tzname()}", "2", "Confirmed"])
+
+
+def test_choosing_a_resource_names_its_zone_in_the_period_label(page, staff, room, venue,
+                                                                 category):
+    kathmandu = Venue.objects.create(name="Thamel Hub", slug="thamel", city="Kathmandu",
+                                     country="NP", timezone="Asia/Kathmandu")
+    make_resource(kathmandu, category, name="Stupa Room")
+    log_in(page, "staff", "pw-staff-1")
+    page.goto(ADD_URL)
+    label = page.locator(".field-period label").first
+
+    choose(page, "resource", "Havel", "Havel Room (Spreeufer Workspace)")
+    expect(label).to_have_text("Period (Europe/Berlin):")
+    choose(page, "resource", "Stupa", "Stupa Room (Thamel Hub)")
+    expect(label).to_have_text("Period (Asia/Kathmandu):")
 
 
 def test_overlapping_booking_is_a_form_error(page, staff, room, customer, at):
