@@ -300,9 +300,10 @@ async def _execute(db, sql, params=None) -> None:
 
 
 def _history(request, *, user) -> list[str]:
-    """pghistory's context id (one per request) and metadata, as its middleware sets them."""
+    """pghistory's context id (one per request) and metadata, as the booking services set
+    them for their actor."""
     context = request.setdefault("history", str(uuid.uuid4()))
-    return [context, json.dumps({"user": user, "url": "/graphql"})]
+    return [context, json.dumps({"user": user})]
 
 
 def _gid(type_name: str, pk: int) -> str:

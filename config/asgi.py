@@ -1,17 +1,15 @@
 """ASGI entry point: `uvicorn config.asgi:application`.
 
 POST /graphql (the API) goes to schema.views.GraphQLHTTPHandler: the whole operation in
-one worker-thread hop, no middleware. The rest of HTTP goes to Django: GET /graphql
-(GraphiQL, queries in the URL) through a handler with the lean GRAPHQL_MIDDLEWARE stack,
-the admin through the full one. Websockets at /graphql go to strawberry's
+one worker-thread hop, no middleware. The rest of HTTP goes to Django with its full
+middleware: the admin, and GET /graphql (GraphiQL for people, queries in the URL) through
+the same view (config/urls.py). Websockets at /graphql go to strawberry's
 graphql-transport-ws handler on the same schema (schema/websocket.py).
 """
 
 import os
 
-from django.conf import settings
 from django.core.asgi import get_asgi_application
-from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 # A server shares PostgreSQL sessions between its requests' threads (config/settings/base.py):
@@ -27,25 +25,9 @@ from schema.listener import stop_listener  # noqa: E402
 from schema.views import GraphQLHTTPHandler, graphql_view  # noqa: E402
 from schema.websocket import websocket_application  # noqa: E402
 
-
-class GraphQLHandler(ASGIHandler):
-    """Django's ASGI handler with the middleware of settings.GRAPHQL_MIDDLEWARE."""
-
-    def load_middleware(self, is_async=False):
-        # BaseHandler builds its chain from settings.MIDDLEWARE: lend it the API's list
-        # while this handler is built (once, at import, before anything is served).
-        admin_middleware = settings.MIDDLEWARE
-        settings.MIDDLEWARE = settings.GRAPHQL_MIDDLEWARE
-        try:
-            super().load_middleware(is_async)
-        finally:
-            settings.MIDDLEWARE = admin_middleware
-
-
 # Serves the admin's CSS and JS from the app directories; a production deployment
 # would put a web server or CDN in front instead.
 http_application = ASGIStaticFilesHandler(django_application)
-graphql_http = GraphQLHandler()  # GET: GraphiQL, and queries in the URL
 graphql_post = GraphQLHTTPHandler(graphql_view(schema, graphql_ide=None))
 graphql_websocket = websocket_application(schema)
 
@@ -58,10 +40,8 @@ async def application(scope, receive, send):
         return await send({"type": "websocket.close"})  # handshake refused (403)
     if scope["type"] == "lifespan":
         return await _lifespan(receive, send)
-    if scope["path"] == "/graphql":
-        if scope["method"] == "POST":
-            return await graphql_post(scope, receive, send)
-        return await graphql_http(scope, receive, send)
+    if scope["path"] == "/graphql" and scope["method"] == "POST":
+        return await graphql_post(scope, receive, send)
     return await http_application(scope, receive, send)
 
 

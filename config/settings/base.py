@@ -46,17 +46,6 @@ MIDDLEWARE = [
     # Records the acting user of every tracked write made while serving a request.
     "pghistory.middleware.HistoryMiddleware",
 ]
-# The stack of POST/GET /graphql (config/asgi.py): the admin's without what the API never
-# uses — CSRF (the view is exempt: clients send tokens, not cookies), authentication (the
-# GraphQL context authenticates the caller itself, schema/context.py) and messages. Every
-# one left runs for each API request, so each must earn its place.
-GRAPHQL_MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "pghistory.middleware.HistoryMiddleware",
-]
 
 ROOT_URLCONF = "config.urls"
 ASGI_APPLICATION = "config.asgi.application"
