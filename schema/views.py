@@ -93,7 +93,11 @@ class GraphQLHTTPHandler(ASGIHandler):
     """
 
     def __init__(self, view):
-        self.view = convert_exception_to_response(view)
+        def checked(request):
+            request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it for the rest
+            return view(request)
+
+        self.view = convert_exception_to_response(checked)
         self.executor = ThreadPoolExecutor(
             max_workers=int(os.environ.get("RANGEBOOK_DB_POOL") or 8),
             thread_name_prefix="graphql")
@@ -123,7 +127,7 @@ class GraphQLHTTPHandler(ASGIHandler):
         try:
             request, response = self.create_request(scope, body_file)
             if request is not None:
-                response = self.view(request)  # an exception becomes a 500 response
+                response = self.view(request)  # an exception becomes a 4xx or 500 response
         finally:
             # request_finished: Django closes the database connection (back to the pool).
             signals.request_finished.send(sender=self.__class__)

@@ -11,8 +11,9 @@ from config.asgi import application
 def request(body: bytes, *, method: str = "POST", path: str = "/graphql",
             headers: dict | None = None) -> tuple[int, dict, bytes, int]:
     """(status, headers, body, sync_to_async hops) of one request."""
-    raw_headers = [(b"host", b"testserver")] + [
-        (name.lower().encode(), value.encode()) for name, value in (headers or {}).items()]
+    headers = {"host": "testserver"} | {name.lower(): value for name, value in
+                                        (headers or {}).items()}
+    raw_headers = [(name.encode(), value.encode()) for name, value in headers.items()]
     path, _, query_string = path.partition("?")
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
              "method": method, "scheme": "http", "path": path, "raw_path": path.encode(),

@@ -92,3 +92,12 @@ def test_answers_are_json_and_not_sniffed():
     assert (status, json.loads(content), hops) == (200, {"data": {"__typename": "Query"}}, 1)
     assert headers["content-type"] == "application/json"
     assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_an_unknown_host_is_refused():
+    status, _, content, _ = request(b'{"query": "{ __typename }"}',
+                                    headers={"Content-Type": "application/json",
+                                             "Host": "evil.example"})
+
+    assert status == 400
+    assert b"__typename" not in content and b"Traceback" not in content
