@@ -1,6 +1,6 @@
 """Reads of availability: free periods, slots, free-during, first free slot, occupancy.
 
-The rules are docs/availability.md; PostgreSQL computes them (sql/booking/0004_*.sql).
+The rules are docs/availability.md; PostgreSQL computes them (the functions of sql/booking/).
 Each selector runs exactly one SQL statement, whatever the number of resources.
 """
 
