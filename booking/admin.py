@@ -3,7 +3,6 @@ written only through booking.services (see BookingAdminForm)."""
 
 import contextlib
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.contrib import admin, messages
 from django.db.models import Count
@@ -25,6 +24,7 @@ from booking.forms import (
     SpecialHoursForm,
     VenueForm,
     period_label,
+    venue_zone,
 )
 from booking.localtime import local_period_text
 from booking.models import (
@@ -287,11 +287,12 @@ class BookingAdmin(VenueTimeMixin, admin.ModelAdmin):
     def resource_zone(self, request, resource_id: int):
         if not self.has_view_or_change_permission(request) and not self.has_add_permission(request):
             raise Http404
-        zone = (Resource.objects.filter(pk=resource_id)
-                .values_list("venue__timezone", flat=True).first())
-        if zone is None:
+        resource = Resource.objects.select_related("venue").filter(pk=resource_id).first()
+        if resource is None:
             raise Http404
-        return JsonResponse({"zone": zone, "label": f"{period_label(ZoneInfo(zone))}:"})
+        zone = venue_zone(resource.venue)
+        return JsonResponse({"zone": zone.key if zone else None,
+                             "label": f"{period_label(zone)}:"})
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:

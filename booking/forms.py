@@ -36,6 +36,14 @@ TIMEZONE_CHOICES = [("", "---------")] + [
 ]
 
 
+def venue_zone(venue: Venue | None) -> zoneinfo.ZoneInfo | None:
+    """The venue's zone; None without a venue, or with a name Python's tzdata lacks."""
+    try:
+        return venue.zone if venue else None
+    except (ValueError, KeyError):  # a venue being added, with no valid zone yet
+        return None
+
+
 def period_label(zone: zoneinfo.ZoneInfo | None) -> str:
     return f"Period ({zone.key})" if zone else "Period (local time of the venue)"
 
@@ -55,11 +63,7 @@ class ZonedPeriodMixin:
         raise NotImplementedError
 
     def zone(self) -> zoneinfo.ZoneInfo | None:
-        venue = self.venue()
-        try:
-            return venue.zone if venue else None
-        except (ValueError, KeyError):  # a venue being added, with no valid zone yet
-            return None
+        return venue_zone(self.venue())
 
     def _show_period(self) -> None:
         zone, period = self.zone(), self.instance.period
