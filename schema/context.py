@@ -6,6 +6,7 @@ from importlib import import_module
 from django.conf import settings
 from django.contrib.auth import get_user
 from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
 from strawberry.django.context import StrawberryDjangoContext
 
 from accounts.models import api_token_user
@@ -27,15 +28,22 @@ class Context(StrawberryDjangoContext):
 
 
 def _authenticate(request):
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        return api_token_user(header.removeprefix("Bearer ").strip())
-    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+    return authenticate(request.headers.get("Authorization", ""),
+                        request.COOKIES.get(settings.SESSION_COOKIE_NAME))
+
+
+def authenticate(authorization, session_key: str | None):
+    """The user of a bearer token, else of a session cookie, else None (HTTP and websocket).
+
+    The session is read as Django's own check reads it (backend, session hash: a password
+    change logs out), on a stand-in request: POST /graphql runs without SessionMiddleware.
+    """
+    if isinstance(authorization, str) and authorization.startswith("Bearer "):
+        return api_token_user(authorization.removeprefix("Bearer ").strip())
+    if not session_key:
         return None
-    if not hasattr(request, "session"):  # POST /graphql runs without SessionMiddleware
-        request.session = import_module(settings.SESSION_ENGINE).SessionStore(
-            request.COOKIES[settings.SESSION_COOKIE_NAME])
-    # Django's own session check: backend, session hash (a password change logs out).
+    request = HttpRequest()
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
     return get_user(request)
 
 

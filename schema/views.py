@@ -9,7 +9,6 @@ database (tests/live/test_thread_hops.py counts them).
 
 import functools
 import json
-import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -98,9 +97,9 @@ class GraphQLHTTPHandler(ASGIHandler):
             return view(request)
 
         self.view = convert_exception_to_response(checked)
-        self.executor = ThreadPoolExecutor(
-            max_workers=int(os.environ.get("RANGEBOOK_DB_POOL") or 8),
-            thread_name_prefix="graphql")
+        pool = settings.DATABASES["default"]["OPTIONS"].get("pool") or {}
+        self.executor = ThreadPoolExecutor(  # a thread per PostgreSQL session of the pool
+            max_workers=pool.get("max_size", 8), thread_name_prefix="graphql")
         super().__init__()
 
     def load_middleware(self, is_async=False):

@@ -9,17 +9,13 @@ cookie cannot be used by another site.
 
 import datetime as dt
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import get_user
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest
 from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from accounts.models import api_token_user
-from schema.context import Context
+from schema.context import Context, authenticate
 
 
 @dataclass
@@ -34,16 +30,8 @@ class WebSocketContext(Context):
 
 
 def _authenticate(websocket, params: dict):
-    header = params.get("Authorization") or websocket.headers.get("authorization") or ""
-    if isinstance(header, str) and header.startswith("Bearer "):
-        return api_token_user(header.removeprefix("Bearer ").strip())
-    session_key = websocket.cookies.get(settings.SESSION_COOKIE_NAME)
-    if not session_key:
-        return None
-    # Django's own session check (backend, session hash) on a stand-in request.
-    request = HttpRequest()
-    request.session = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
-    return get_user(request)
+    return authenticate(params.get("Authorization") or websocket.headers.get("authorization"),
+                        websocket.cookies.get(settings.SESSION_COOKIE_NAME))
 
 
 class GraphQLWebSocket(GraphQL):
