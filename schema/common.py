@@ -31,6 +31,21 @@ from strawberry_django.fields.field import (
 UTC = dt.UTC
 
 
+def decode_ids(global_ids, type_name: str, *, field: str | None = None) -> list[int]:
+    """The primary keys behind relay IDs that must all name `type_name` objects; an ID of
+    another type, or one whose key is not an integer, is a ValidationError `invalid_id`
+    (dropping it would silently widen a filter to everything)."""
+    try:
+        ids = [int(gid.node_id) for gid in global_ids if gid.type_name == type_name]
+    except ValueError:
+        ids = []
+    if len(ids) != len(global_ids):
+        error = ValidationError(f"Not a {type_name} id.", code="invalid_id")
+        error.field = field
+        raise error
+    return ids
+
+
 # A time of day followed by more fractional digits than microseconds hold.
 _SUBMICROSECONDS = re.compile(r"(\d\d:?\d\d:?\d\d)[.,](\d{7,})")
 

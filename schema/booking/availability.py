@@ -17,7 +17,7 @@ from strawberry_django.optimizer import mark_optimized_by_prefetching
 
 from booking import models, selectors
 from schema.booking.types import Resource
-from schema.common import DateTimeRange, DateTimeRangeInput
+from schema.common import DateTimeRange, DateTimeRangeInput, decode_ids
 from schema.context import user_of
 
 UTC = dt.UTC
@@ -150,10 +150,7 @@ class Query:
 def _ids(global_ids: list[relay.GlobalID]) -> list[int]:
     if len(global_ids) > 100:
         raise ValidationError("Ask for at most 100 resources at once.", code="too_many_ids")
-    try:
-        return [int(gid.node_id) for gid in global_ids if gid.type_name == "Resource"]
-    except ValueError:
-        raise ValidationError("Not a resource id.", code="invalid_id") from None
+    return decode_ids(global_ids, "Resource", field="resourceIds")
 
 
 def _in_order(ids: list[int], answers: dict) -> list[tuple]:

@@ -20,6 +20,7 @@ from collections.abc import AsyncGenerator, Callable, Iterable
 
 import strawberry
 from asgiref.sync import sync_to_async
+from django.core.exceptions import ValidationError
 from django.db import close_old_connections
 from graphql import GraphQLError
 from psycopg.types.range import Range
@@ -27,7 +28,7 @@ from strawberry import relay
 
 from booking import models, selectors
 from schema.booking.enums import BookingStatus
-from schema.common import DateTimeRange, DateTimeRangeInput, range_out
+from schema.common import DateTimeRange, DateTimeRangeInput, decode_ids, range_out
 from schema.errors import api_error
 from schema.listener import Change, FeedUnavailable, latest_cursor, listener, read_changes
 
@@ -187,12 +188,9 @@ def _resource_ids(global_ids: Iterable[relay.GlobalID]) -> list[int]:
         raise api_error(f"Subscribe to 1 to {MAX_RESOURCES} resources.", "too_many_ids",
                         field="resourceIds")
     try:
-        ids = [int(gid.node_id) for gid in global_ids if gid.type_name == "Resource"]
-    except ValueError:
-        ids = []
-    if len(ids) != len(global_ids):
-        raise api_error("Not a resource id.", "invalid_id", field="resourceIds")
-    return sorted(set(ids))
+        return sorted(set(decode_ids(global_ids, "Resource")))
+    except ValidationError as exc:
+        raise api_error(exc.message, exc.code, field="resourceIds") from None
 
 
 def _cursor(after: str | None) -> int | None:

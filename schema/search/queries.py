@@ -4,10 +4,9 @@ import decimal
 
 import strawberry
 import strawberry_django
-from django.core.exceptions import ValidationError
 from strawberry import relay
 
-from schema.common import DateTimeRangeInput
+from schema.common import DateTimeRangeInput, decode_ids
 from search.selectors import resource_search
 
 
@@ -64,9 +63,9 @@ class Query:
         after: str | None = None,
     ) -> SearchResult:
         result = resource_search(
-            text=text, category_ids=_ids(category_ids, "Category"),
-            venue_ids=_ids(venue_ids, "Venue"), cities=cities,
-            amenity_ids=_ids(amenity_ids, "Amenity"), party_size=party_size,
+            text=text, category_ids=_ids(category_ids, "Category", "categoryIds"),
+            venue_ids=_ids(venue_ids, "Venue", "venueIds"), cities=cities,
+            amenity_ids=_ids(amenity_ids, "Amenity", "amenityIds"), party_size=party_size,
             max_price=max_price, currency=currency,
             available_during=available_during.to_range() if available_during else None,
             first=first, after=after,
@@ -80,13 +79,8 @@ class Query:
         )
 
 
-def _ids(global_ids: list[relay.GlobalID] | None, type_name: str) -> list[int] | None:
-    if global_ids is None:
-        return None
-    try:
-        return [int(gid.node_id) for gid in global_ids if gid.type_name == type_name]
-    except ValueError:
-        raise ValidationError(f"Not a {type_name} id.", code="invalid_id") from None
+def _ids(global_ids: list[relay.GlobalID] | None, type_name: str, field: str) -> list[int] | None:
+    return None if global_ids is None else decode_ids(global_ids, type_name, field=field)
 
 
 FACET_TYPES = {"category": "Category", "amenity": "Amenity"}

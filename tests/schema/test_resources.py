@@ -85,3 +85,25 @@ def test_availability_answers_in_the_order_asked(gql, venue, category, staff):
     assert [a["resourceId"] for a in result.data["availability"]] == expected
     assert [a["resourceId"] for a in result.data["firstFreeSlot"]] == expected
     assert [a["resourceId"] for a in result.data["occupancy"]] == expected
+
+
+WINDOW = {"lower": "2026-12-01T08:00:00+00:00", "upper": "2026-12-01T12:00:00+00:00"}
+
+
+@pytest.mark.parametrize("field, argument, value", [
+    ("availability", "window: $w", WINDOW), ("occupancy", "window: $w", WINDOW),
+    ("firstFreeSlot", "after: $w", WINDOW["lower"]),
+])
+def test_availability_refuses_an_id_of_another_type(gql, venue, category, staff,
+                                                    field, argument, value):
+    room = make_resource(venue, category, name="Room")
+    ids = [to_base64("Resource", room.pk), to_base64("Venue", venue.pk)]
+    kind = "DateTime!" if field == "firstFreeSlot" else "DateTimeRangeInput!"
+
+    result = gql(f"""query($ids: [ID!]!, $w: {kind}) {{
+        {field}(resourceIds: $ids, {argument}) {{ resourceId }} }}""",
+                 {"ids": ids, "w": value}, user=staff)
+
+    assert result.data is None
+    assert result.errors[0].message == "Not a Resource id."
+    assert result.errors[0].extensions == {"code": "invalid_id", "field": "resourceIds"}

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from strawberry.relay import to_base64
 
 SEARCH = """query($t: String!, $c: [ID!]) { search(text: $t, categoryIds: $c, first: 5) {
   total fallback didYouMean completions
@@ -53,3 +54,23 @@ def test_bad_page_size_is_a_coded_error(gql, demo):
 def test_search_statement_count(gql, demo, django_assert_max_num_queries):
     with django_assert_max_num_queries(2):
         gql(SEARCH, {"t": "quiet studio natural light"})
+
+
+@pytest.mark.parametrize("argument, wrong", [
+    ("categoryIds", "Venue"), ("venueIds", "Category"), ("amenityIds", "Resource"),
+])
+def test_an_id_of_another_type_is_refused_not_dropped(gql, demo, argument, wrong):
+    # Dropping it would turn the filter off and answer with the whole catalogue.
+    result = gql(f'query($ids: [ID!]) {{ search(text: "room", {argument}: $ids) {{ total }} }}',
+                 {"ids": [to_base64(wrong, 1)]})
+
+    assert result.data is None
+    assert result.errors[0].message == f"Not a {argument[:-3].capitalize()} id."
+    assert result.errors[0].extensions == {"code": "invalid_id", "field": argument}
+
+
+def test_an_id_that_is_not_a_number_is_refused(gql, demo):
+    result = gql('query($ids: [ID!]) { search(text: "room", categoryIds: $ids) { total } }',
+                 {"ids": [to_base64("Category", "x1")]})
+
+    assert result.errors[0].extensions == {"code": "invalid_id", "field": "categoryIds"}
