@@ -3,12 +3,14 @@ answer exactly what strawberry-django's own resolvers answer."""
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import Prefetch
 from django.test import RequestFactory
 
-from booking.models import Amenity, Rate
+from booking.models import Amenity, Rate, Resource
 from booking.services import booking_book, booking_hold
 from schema import make_schema, schema
 from schema.context import Context
+from schema.fastpath import _direct
 
 pytestmark = pytest.mark.django_db
 
@@ -63,10 +65,11 @@ def test_fields_with_resolvers_or_arguments_keep_them():
     kept = {(type_name, name) for type_name in ("Resource", "Venue", "Booking")
             for name, field in direct[type_name].fields.items()
             if field.resolve.__qualname__ == plain[type_name].fields[name].resolve.__qualname__}
-    # Computed fields and lists go through strawberry; columns and foreign keys do not.
-    assert {("Resource", "capacity"), ("Resource", "amenities"), ("Booking", "period"),
-            ("Booking", "customer")} <= kept
+    # Computed fields go through strawberry; columns, foreign keys and prefetched lists
+    # without arguments do not.
+    assert {("Resource", "capacity"), ("Booking", "period"), ("Booking", "customer")} <= kept
     assert not {("Resource", "name"), ("Resource", "venue"), ("Resource", "id"),
+                ("Resource", "amenities"), ("Resource", "openingHours"),
                 ("Booking", "status"), ("Venue", "timezone")} & kept
 
 
@@ -75,3 +78,27 @@ def test_anonymous_sees_the_same_catalogue(room):
     user = AnonymousUser()
     assert run(schema, query, user).data == run(make_schema(direct_resolvers=False), query,
                                                 user).data
+
+
+def test_a_list_not_prefetched_by_the_optimizer_is_resolved_by_strawberry(room):
+    """A prefetch made elsewhere (here: by hand, with another order) is not the optimizer's
+    answer to the selection: the direct resolver hands the row to strawberry-django."""
+    room.amenities.add(Amenity.objects.create(name="A", slug="a"),
+                       Amenity.objects.create(name="B", slug="b"))
+    field = schema._schema.type_map["Resource"].fields["amenities"]
+    fallen_back = []
+    resolver = _direct(Resource, _Recorded(field, fallen_back))
+    loaded = Resource.objects.prefetch_related(
+        Prefetch("amenities", queryset=Amenity.objects.order_by("-name"))).get(pk=room.pk)
+
+    assert resolver(loaded, None) == ["fallback"]
+    assert resolver(Resource.objects.get(pk=room.pk), None) == ["fallback"]
+    assert len(fallen_back) == 2
+
+
+class _Recorded:
+    """`graphql_field` with a resolve that records being called."""
+
+    def __init__(self, field, calls):
+        self.extensions, self.args = field.extensions, field.args
+        self.resolve = lambda source, info, **kwargs: calls.append(source) or ["fallback"]
