@@ -72,6 +72,9 @@ def resource_search(
     if not 1 <= first <= MAX_PAGE:
         raise SearchError(f"first must be between 1 and {MAX_PAGE}.", code="invalid_first",
                           field="first")
+    # One instant for the whole search: the price filter, the prices shown and "available
+    # during" (notice) agree even across midnight.
+    now = now or dt.datetime.now(dt.UTC)
     parsed = query_parse(text)
     vocabulary = vocabulary_lookup(parsed) if parsed.groups else None
     plan = _Plan(parsed, vocabulary)
