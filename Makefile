@@ -17,7 +17,7 @@ BENCH_RESOURCES ?= 10000
 BENCH_BOOKINGS ?= 1000000
 
 .PHONY: demo test install db-start db-stop db-status db-destroy migrate demo-data serve lint \
-	ws-client chromium graphiql-assets bench-data bench-availability bench-search bench-api
+	ws-client chromium graphiql-assets bench-data bench-availability bench-search bench-api bench-api-floor
 
 demo: migrate demo-data graphiql-assets serve
 
@@ -101,6 +101,10 @@ bench-search: migrate
 # apt-get install -y wrk). BENCH_ARGS e.g. --workers 2 --rounds 3, or --check.
 bench-api: db-start
 	$(PY) -m bench.api --database-name $(BENCH_DB) $(BENCH_ARGS)
+
+# Where an API request's time goes, in process: SQL alone, the ORM, GraphQL without SQL.
+bench-api-floor: db-start
+	$(PY) -m bench.api_floor --database-name $(BENCH_DB)
 
 lint: install
 	$(PY) -m ruff check .
