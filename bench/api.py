@@ -25,20 +25,16 @@ import argparse
 import contextlib
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
+from config.loopback import HOST, ServerDidNotStart, uvicorn_server
+
 ROOT = Path(__file__).resolve().parent.parent
 LUA = ROOT / "bench" / "graphql.lua"
-HOST = "127.0.0.1"  # loopback only
 BENCH_USER = "bench-api"
 
 
@@ -55,58 +51,16 @@ class Run:
 # --- servers -------------------------------------------------------------------------
 
 
-def uvicorn_command(app: str, port: int, workers: int) -> list[str]:
-    return [sys.executable, "-m", "uvicorn", app, "--host", HOST, "--port", str(port),
-            "--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
-            "--no-access-log", "--log-level", "warning"]
-
-
 @contextlib.contextmanager
 def server(app: str, env: dict, workers: int):
     """A uvicorn server of `app` on a free loopback port; yields its /graphql URL."""
-    port = _free_port()
-    process = subprocess.Popen(uvicorn_command(app, port, workers), cwd=ROOT,
-                               env={**os.environ, **env}, start_new_session=True)
-    url = f"http://{HOST}:{port}/graphql"
+    options = ("--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
+               "--no-access-log", "--log-level", "warning")
     try:
-        _wait_ready(url, process)
-        yield url
-    finally:
-        _stop(process)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-def _wait_ready(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"{url}: the server exited with status {process.returncode}")
-        try:
-            request = urllib.request.Request(url, data=b'{"query": "{ __typename }"}',
-                                             headers={"Content-Type": "application/json"})
-            with urllib.request.urlopen(request, timeout=5):
-                return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    _stop(process)
-    sys.exit(f"{url}: no answer within {timeout:.0f} s")
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop the server and its workers: the process group it leads (start_new_session)."""
-    if process.poll() is not None:
-        return
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=20)
+        with uvicorn_server(app, env=env, options=options) as port:
+            yield f"http://{HOST}:{port}/graphql"
+    except ServerDidNotStart as exc:
+        sys.exit(str(exc))
 
 
 # --- load ----------------------------------------------------------------------------

@@ -6,17 +6,15 @@ installed from npm, see schema/views.py); requests to unpkg.com are refused, so 
 that still needed the internet would fail here.
 """
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.live.conftest import serving
+from tests.npm import npm_ci
 
 CHROMIUM = Path("/usr/bin/chromium")
 GRAPHIQL_ASSETS = Path(__file__).resolve().parents[2] / "schema" / "graphiql"
-NPM_CI = ["npm", "ci", "--no-audit", "--no-fund", "--legacy-peer-deps", "--ignore-scripts"]
 TIMEOUT_MS = 10_000
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -72,12 +70,4 @@ def log_in(page, username: str, password: str) -> None:
 def graphiql_assets():
     """node_modules of schema/graphiql (`npm ci` once if `make test` has not). Session-scoped:
     installed before any test's server starts, whose settings look for it at start-up."""
-    modules = GRAPHIQL_ASSETS / "node_modules"
-    if not (modules / "graphiql").is_dir():
-        if shutil.which("npm") is None:
-            pytest.skip("npm is not installed: GraphiQL's scripts come from the npm registry")
-        done = subprocess.run([*NPM_CI, "--prefix", str(GRAPHIQL_ASSETS)], capture_output=True,
-                              timeout=300)
-        if done.returncode != 0:
-            pytest.fail(f"`{' '.join(NPM_CI)}` in {GRAPHIQL_ASSETS} failed:\n{done.stderr}")
-    return modules
+    return npm_ci(GRAPHIQL_ASSETS, "graphiql", "--legacy-peer-deps", "--ignore-scripts")

@@ -7,16 +7,11 @@ connections see it.
 
 import contextlib
 import json
-import os
 import queue
 import shutil
-import socket
 import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +19,9 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
+
+from config.loopback import HOST, ServerDidNotStart, uvicorn_server
+from tests.npm import npm_ci
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 WS_CLIENT = Path(__file__).resolve().parent / "ws_client"
@@ -52,51 +50,23 @@ def database_url(settings: dict) -> str:
         f"?{params}" if params else "")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _ready(url: str) -> bool:
-    request = urllib.request.Request(url, data=b'{"query": "{ __typename }"}',
-                                     headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return False
-
-
 @contextlib.contextmanager
 def serving(log: Path) -> Iterator[Server]:
-    """uvicorn config.asgi:application on the test database until the block ends."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": database_url(connection.settings_dict),
-           "DJANGO_SETTINGS_MODULE": "config.settings.test"}
-    # The server runs as deployed, whatever the tests allow themselves (tests/browser).
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    """uvicorn config.asgi:application on the test database until the block ends (and so
+    before the test database is dropped: the server holds connections to it)."""
+    env = {"DATABASE_URL": database_url(connection.settings_dict),
+           "DJANGO_SETTINGS_MODULE": "config.settings.test",
+           # The server runs as deployed, whatever the tests allow themselves (tests/browser).
+           "DJANGO_ALLOW_ASYNC_UNSAFE": ""}
     with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "config.asgi:application", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
-            cwd=BASE_DIR, env=env, stdout=output, stderr=subprocess.STDOUT)
-    server = Server(f"http://127.0.0.1:{port}/graphql", f"ws://127.0.0.1:{port}/graphql", log)
-    try:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not _ready(server.url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"uvicorn did not start:\n{log.read_text()}")
-            time.sleep(0.1)
-        yield server
-    finally:
-        # Before the test database is dropped: the server holds connections to it.
-        process.terminate()
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            with uvicorn_server("config.asgi:application", env=env, output=output,
+                                options=("--log-level", "warning"),
+                                timeout=STARTUP_TIMEOUT) as port:
+                yield Server(f"http://{HOST}:{port}/graphql", f"ws://{HOST}:{port}/graphql",
+                             log)
+        except ServerDidNotStart as exc:
+            pytest.fail(f"{exc}:\n{log.read_text()}")
 
 
 @pytest.fixture(scope="session")
@@ -168,24 +138,13 @@ class Subscriber:
         self.process.stderr.close()
 
 
-def _install_ws_client() -> None:
-    """`npm ci` the client once if `make test` has not (package-lock.json pins it)."""
-    if (WS_CLIENT / "node_modules" / "graphql-ws").is_dir():
-        return
-    npm = shutil.which("npm")
-    command = [npm or "npm", "ci", "--no-audit", "--no-fund", "--prefix", str(WS_CLIENT)]
-    done = npm and subprocess.run(command, capture_output=True, timeout=300).returncode == 0
-    if not done:
-        pytest.fail(f"graphql-ws is missing and `{' '.join(command)}` failed")
-
-
 @pytest.fixture
 def subscribe(asgi_server):
     """subscribe(query, variables, connection_params=None) -> Subscriber, closed after."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed: the graphql-ws client needs Node 20")
-    _install_ws_client()
+    npm_ci(WS_CLIENT, "graphql-ws")
     started: list[Subscriber] = []
 
     def start(query: str, variables: dict, connection_params: dict | None = None):
