@@ -19,7 +19,7 @@ from strawberry_django.relay import DjangoCursorConnection
 from booking import models
 from schema.booking.filters import ResourceFilter, ResourceOrder, VenueFilter, VenueOrder
 from schema.booking.types import Amenity, Booking, Category, Resource, Venue
-from schema.common import connection, list_field
+from schema.common import connection, decode_ids, list_field
 from schema.context import user_of
 
 MAX_PAGE = 100
@@ -52,7 +52,8 @@ class Query:
                  venue_slug: str | None = None, slug: str | None = None) -> Resource | None:
         queryset = models.Resource.objects.active()
         if id is not None:
-            queryset = queryset.filter(pk=id.node_id)
+            [pk] = decode_ids([id], "Resource", field="id")
+            queryset = queryset.filter(pk=pk)
         elif venue_slug and slug:
             queryset = queryset.filter(venue__slug=venue_slug, slug=slug)
         else:

@@ -107,3 +107,17 @@ def test_availability_refuses_an_id_of_another_type(gql, venue, category, staff,
     assert result.data is None
     assert result.errors[0].message == "Not a Resource id."
     assert result.errors[0].extensions == {"code": "invalid_id", "field": "resourceIds"}
+
+
+@pytest.mark.parametrize("type_name, key", [("Venue", None), ("Resource", "x1")])
+def test_resource_by_an_id_of_another_type_is_refused(gql, venue, category, type_name, key):
+    """A Venue id with a resource's number is not that resource, and a key that is not a
+    number is not a server error."""
+    room = make_resource(venue, category, name="Room")
+    global_id = to_base64(type_name, key or room.pk)
+
+    result = gql("query($id: ID!) { resource(id: $id) { name } }", {"id": global_id})
+
+    assert result.data == {"resource": None}
+    assert result.errors[0].message == "Not a Resource id."
+    assert result.errors[0].extensions == {"code": "invalid_id", "field": "id"}
