@@ -35,10 +35,25 @@ def local_instant_text(instant: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
 
 
 def local_period_text(period, zone: zoneinfo.ZoneInfo) -> str:
-    """`Tue 24 Nov 2026 14:00–16:00 CET`, or `from Tue 24 Nov 2026 14:00 CET` when open-ended."""
+    """`Tue 24 Nov 2026 14:00–16:00 CET`, or `from Tue 24 Nov 2026 14:00 CET` when open-ended.
+
+    Across an offset change both ends name their zone (`Sun 01 Nov 2026 00:00 CDT–00:00
+    CST` in Havana, where midnight comes twice), as a UTC offset when both ends' names
+    are the same."""
     start = period.lower.astimezone(zone)
     if period.upper is None:
         return f"from {start.strftime('%a %d %b %Y %H:%M %Z')}, until further notice"
     end = period.upper.astimezone(zone)
-    end_format = "%H:%M %Z" if start.date() == end.date() else "%a %d %b %Y %H:%M %Z"
-    return f"{start.strftime('%a %d %b %Y %H:%M')}–{end.strftime(end_format)}"
+    end_text = end.strftime("%H:%M" if start.date() == end.date() else "%a %d %b %Y %H:%M")
+    start_text = start.strftime("%a %d %b %Y %H:%M")
+    if start.utcoffset() == end.utcoffset():
+        return f"{start_text}–{end_text} {end.strftime('%Z')}"
+    if start.strftime("%Z") != end.strftime("%Z"):
+        return f"{start_text} {start.strftime('%Z')}–{end_text} {end.strftime('%Z')}"
+    return f"{start_text} {_utc_offset(start)}–{end_text} {_utc_offset(end)}"
+
+
+def _utc_offset(value: dt.datetime) -> str:
+    minutes = int(value.utcoffset().total_seconds()) // 60
+    sign, minutes = ("+" if minutes >= 0 else "-"), abs(minutes)
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"

@@ -49,3 +49,25 @@ def test_local_period_text_open_ended():
     assert local_period_text(Range(start, start + dt.timedelta(hours=8), "[)"), berlin) == (
         "Thu 31 Dec 2026 18:00–Fri 01 Jan 2027 02:00 CET"
     )
+
+
+def test_local_period_text_across_an_offset_change_names_both_ends():
+    havana = zoneinfo.ZoneInfo("America/Havana")  # 01:00 CDT became 00:00 CST
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+    repeated_midnight = Range(dt.datetime(2026, 11, 1, 4, tzinfo=UTC),
+                              dt.datetime(2026, 11, 1, 5, tzinfo=UTC), "[)")
+    across_spring = Range(dt.datetime(2026, 3, 29, 0, tzinfo=UTC),
+                          dt.datetime(2026, 3, 29, 2, tzinfo=UTC), "[)")
+
+    assert local_period_text(repeated_midnight, havana) == "Sun 01 Nov 2026 00:00 CDT–00:00 CST"
+    assert local_period_text(across_spring, berlin) == "Sun 29 Mar 2026 01:00 CET–04:00 CEST"
+
+
+def test_local_period_text_with_one_name_for_two_offsets_gives_the_offsets():
+    # Europe/Moscow went from +04 (named MSK) to +03 (still MSK) on 26 Oct 2014.
+    moscow = zoneinfo.ZoneInfo("Europe/Moscow")
+    period = Range(dt.datetime(2014, 10, 25, 21, tzinfo=UTC),
+                   dt.datetime(2014, 10, 25, 22, tzinfo=UTC), "[)")
+
+    assert local_period_text(period, moscow) == (
+        "Sun 26 Oct 2014 01:00 UTC+04:00–01:00 UTC+03:00")
