@@ -131,11 +131,17 @@ def resource_first_free_slot(
     """Per active resource, the earliest slot (midnight grid) in [after, after + lookahead)."""
     resource_ids = list(resource_ids)
     _check_positive(lookahead, "invalid_window", "lookahead")
+    span = None
     if isinstance(after, dt.datetime) and timezone.is_aware(after):
-        after = after.astimezone(dt.UTC)  # + lookahead in elapsed time, not wall-clock time
-    window = _window(
-        (after, after + lookahead) if isinstance(after, dt.datetime) else None, field="after"
-    )
+        try:  # + lookahead in elapsed time, not wall-clock time
+            span = (after, after.astimezone(dt.UTC) + lookahead)
+        except OverflowError:
+            raise AvailabilityError(
+                "after and the lookahead must end before the year 10000.",
+                code="invalid_window", field="after") from None
+    elif isinstance(after, dt.datetime):
+        span = (after, after)  # naive: refused below
+    window = _window(span, field="after")
     _check_positive(duration, "invalid_duration", "duration")
     rows = _fetch(
         _FIRST_SLOT_PER_ACTIVE_RESOURCE,
@@ -214,7 +220,12 @@ def _window(value, *, field: str = "window", limit: dt.timedelta = MAX_WINDOW):
             )
     # Instants, not wall clocks: Python compares and subtracts two datetimes of one zone
     # by their wall-clock readings, ignoring `fold`.
-    lower, upper = lower.astimezone(dt.UTC), upper.astimezone(dt.UTC)
+    try:
+        lower, upper = lower.astimezone(dt.UTC), upper.astimezone(dt.UTC)
+    except OverflowError:  # within a day of year 1 or 9999 with an offset past it
+        raise AvailabilityError(
+            f"The {field} must lie between the years 1 and 9999 in UTC.",
+            code="invalid_window", field=field) from None
     if upper <= lower:
         raise AvailabilityError(
             f"The {field} must end after it starts.", code="invalid_window", field=field

@@ -112,6 +112,10 @@ class Query:
     ) -> list[FirstFreeSlot]:
         ids, zone = _ids(resource_ids), _zone(time_zone)
         duration = _minutes(duration_minutes, "invalid_duration", "durationMinutes")
+        if not 0 < lookahead_days <= selectors.MAX_WINDOW.days:
+            raise ValidationError(
+                f"lookaheadDays must be 1 to {selectors.MAX_WINDOW.days}.",
+                code="invalid_window" if lookahead_days <= 0 else "window_too_long")
         first = selectors.resource_first_free_slot(
             resource_ids=ids, after=after, duration=duration,
             lookahead=dt.timedelta(days=lookahead_days), party_size=party_size)
