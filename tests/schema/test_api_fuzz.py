@@ -1,4 +1,4 @@
-"""Arbitrary argument values for the API's root fields and `book`: every answer is data or
+"""Arbitrary argument values for the API's root fields and mutations: every answer is data or
 errors with a machine-readable code, never an internal error, a stack trace or PostgreSQL's
 text, and a refused booking writes nothing."""
 
@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from strawberry.relay import to_base64
 
 from booking.models import Booking
+from booking.services import booking_hold
 from tests.conftest import make_resource
 
 pytestmark = pytest.mark.django_db
@@ -162,3 +163,39 @@ def test_instants_past_the_calendar_are_coded_errors(gql, room, document, variab
     result = gql(document, {"ids": [to_base64("Resource", room.pk)], **variables})
 
     assert result.errors[0].extensions["code"] == code
+
+
+def test_arbitrary_changes_of_a_booking_are_made_or_refused_with_a_code(
+        gql, venue, category, customer, at):
+    room = make_resource(venue, category, name="Fuzz Room")
+    held = booking_hold(resource=room, customer=customer, party_size=1, starts_at=at(9),
+                        ends_at=at(10))
+    references = st.one_of(st.just(held.reference), st.text(max_size=20))
+    reschedule = st.fixed_dictionaries({
+        "reference": references, "period": st.one_of(plausible, ranges),
+    }, optional={"resourceId": relay_ids, "partySize": st.one_of(st.integers(1, 8), small)})
+    changes = st.one_of(
+        st.tuples(st.just("""mutation($input: RescheduleInput!) { rescheduleBooking(
+            input: $input) { __typename ... on Error { code message } } }"""),
+                  reschedule.map(lambda values: {"input": values})),
+        st.tuples(st.sampled_from(["confirmBooking", "cancelBooking"]).map(
+            lambda name: f"""mutation($reference: String!) {{ {name}(reference: $reference)
+                {{ __typename ... on Error {{ code message }} }} }}"""),
+            references.map(lambda reference: {"reference": reference})),
+    )
+
+    @settings(max_examples=150, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(changes)
+    def check(change):
+        document, variables = change
+        before = list(Booking.objects.values_list("resource", "period", "status", "party_size"))
+        result = gql(document, with_room(variables, room), user=customer)
+        assert_clean(result)
+        payload = next(iter((result.data or {}).values()), None)
+        if payload is None or payload["__typename"] != "Booking":
+            after = list(Booking.objects.values_list("resource", "period", "status",
+                                                     "party_size"))
+            assert after == before  # a refused change leaves the booking as it was
+
+    check()
