@@ -101,11 +101,14 @@ class ZonedPeriodMixin:
                 f"{zone.key}. Check them and save again.",
             )
             return
-        self.cleaned_data["period"] = DateTimeTZRange(
-            _instant(start, stored.lower if stored else None, zone),
-            _instant(end, stored.upper if stored else None, zone),
-            "[)",
-        )
+        try:
+            self.cleaned_data["period"] = DateTimeTZRange(
+                _instant(start, stored.lower if stored else None, zone),
+                _instant(end, stored.upper if stored else None, zone),
+                "[)",
+            )
+        except OverflowError:  # a local time of 1 Jan 1 or 31 Dec 9999 beyond UTC's calendar
+            self.add_error("period", "Choose times between the years 1 and 9999 in UTC.")
 
 
 def _instant(local, stored, zone):

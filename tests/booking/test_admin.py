@@ -633,3 +633,22 @@ def test_resource_zone_endpoint_names_the_venue_zone(admin, client, room):
     assert admin.get("/admin/booking/booking/resource-zone/999999/").status_code == 404
     client.logout()
     assert client.get(url).status_code == 302  # to the login page
+
+
+@pytest.mark.parametrize("start_date, end_date, error", [
+    # Berlin's midnight of 1 Jan 1 is still year 0 in UTC (it was a server error).
+    ("0001-01-01", "0001-01-02", "Choose times between the years 1 and 9999 in UTC."),
+    ("9999-12-31", "9999-12-31", "Havel Room can be booked at most 365 days ahead."),
+])
+def test_booking_add_with_dates_at_the_calendar_edge_is_a_form_error(
+        admin, room, customer, start_date, end_date, error):
+    response = admin.post(reverse("admin:booking_booking_add"), {
+        "resource": room.pk, "customer": customer.pk, "party_size": 2, "status": "confirmed",
+        "period_0_0": start_date, "period_0_1": "00:00",
+        "period_1_0": end_date, "period_1_1": "23:59" if start_date == end_date else "00:00",
+        "period_2": "",
+    })
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["period"] == [error]
+    assert Booking.objects.count() == 0
