@@ -183,11 +183,14 @@ def measure(case: Case, *, rng, ids, now, runs: int, warmups: int) -> Result:
         counts.add(len(captured.captured_queries))
         first = first or _calls(case, value, now)
     timed = inputs[warmups:]
+    # The statements each timed input sends, captured (untimed) before either timing: the
+    # selector's runs and the direct runs then both follow the same one earlier call.
+    statements = [_calls(case, value, now) for value in timed]
     result = Result(case, [], [], [], counts, set(), 0, first or [], timed)
     for value in timed:
         result.sql.append(_timed(case.sql, value, now)[0])
-    for value in timed:
-        result.direct.append(_direct(case, value, now))
+    for calls in statements:
+        result.direct.append(_direct(calls))
     return result
 
 
@@ -210,10 +213,9 @@ def _timed(function, value, now) -> tuple[float, object]:
     return time.perf_counter() - started, answer
 
 
-def _direct(case: Case, value, now) -> float:
+def _direct(calls: list[tuple]) -> float:
     """Seconds to run the selector's statements straight through psycopg: the same SQL,
     parameters and result format (binary where the selector asks for it)."""
-    calls = _calls(case, value, now)
     started = time.perf_counter()
     for sql, params, binary in calls:
         with _raw_cursor(binary) as cursor:
