@@ -13,6 +13,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
+from cross_web import HTTPException  # strawberry's own 400s (its dependency cross-web)
 from django.conf import settings
 from django.core import signals
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
@@ -35,6 +36,13 @@ class GraphQLView(StrawberryGraphQLView):
 
     def render_graphql_ide(self, request):
         return HttpResponse(graphiql_html())
+
+    def parse_http_body(self, request):
+        # strawberry decodes a JSON body as UTF-8 without catching the error: a 500.
+        try:
+            return super().parse_http_body(request)
+        except UnicodeDecodeError:
+            raise HTTPException(400, "The request body is not UTF-8.") from None
 
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)

@@ -8,6 +8,9 @@ import json
 import pytest
 from django.conf import settings
 from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from booking.models import Booking
 from booking.services import booking_book
@@ -76,7 +79,8 @@ def test_a_form_post_cannot_book_with_the_session(room, customer, at):
     assert not Booking.objects.exists()
 
 
-@pytest.mark.parametrize("body", [b"{", b"[]", b'{"query": 5}', b"", "\u00e9t\u00e9".encode()])
+@pytest.mark.parametrize("body", [b"{", b"[]", b'{"query": 5}', b"", "\u00e9t\u00e9".encode(),
+                                  b"\x80", "{}".encode("utf-16")])
 def test_malformed_bodies_get_a_plain_400(body):
     status, headers, content, _ = request(body, headers={"Content-Type": "application/json"})
 
@@ -101,3 +105,40 @@ def test_an_unknown_host_is_refused():
 
     assert status == 400
     assert b"__typename" not in content and b"Traceback" not in content
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.text(max_size=8), children, max_size=3), max_leaves=8)
+bodies = st.one_of(
+    st.binary(max_size=200),
+    st.fixed_dictionaries({}, optional={
+        "query": st.one_of(json_values, st.sampled_from([
+            "{ __typename }", "{ resources { name } }", "query($x: Int) { __typename }",
+            "mutation { cancelBooking(reference: \"X\") { __typename } }", "subscription { x }",
+            "{ a: __typename b: __typename }", "query A { __typename } query B { __typename }"])),
+        "variables": json_values, "operationName": json_values, "extensions": json_values,
+    }).map(lambda body: json.dumps(body).encode()),
+)
+
+
+@hypothesis_settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=bodies, content_type=st.sampled_from([
+    "application/json", "application/json; charset=latin-1", "text/plain",
+    "application/graphql", "multipart/form-data; boundary=x", ""]),
+    authorization=st.sampled_from(["", "Bearer ", "Bearer x", "Basic abc", "Bearer \u00e9"]))
+def test_any_request_gets_json_or_a_plain_4xx(body, content_type, authorization):
+    headers = {"Content-Type": content_type}
+    if authorization:
+        headers["Authorization"] = authorization
+
+    status, _, content, _ = request(body, headers=headers)
+
+    assert status in (200, 400, 401, 403, 405, 415), (status, content[:300])
+    assert b"Traceback" not in content and b"File \"" not in content
+    if status == 200:
+        answer = json.loads(content)
+        for error in answer.get("errors", []):
+            assert error["extensions"]["code"] != "internal_error", error
