@@ -65,6 +65,21 @@ class Schema(strawberry.Schema):
         # unexpected ones were logged with their traceback by ApiErrors.
         return None
 
+    # An error raised inside an extension's hook (ParserCache parses in on_parse, so every
+    # syntax error is one) skips the extensions' own handling of the result: strawberry
+    # returns it as it is. Every result passes through ApiErrors' coding here too.
+    def execute_sync(self, *args, **kwargs):
+        return _coded(super().execute_sync(*args, **kwargs))
+
+    async def execute(self, *args, **kwargs):
+        return _coded(await super().execute(*args, **kwargs))
+
+
+def _coded(result):
+    if getattr(result, "errors", None):
+        result.errors = ApiErrors.code_errors(result.errors)
+    return result
+
 
 def make_schema(*, direct_resolvers: bool = True) -> Schema:
     made = Schema(

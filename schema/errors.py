@@ -9,6 +9,7 @@ import logging
 import strawberry
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
 
@@ -45,6 +46,15 @@ class PermissionDenied(Error):
     pass
 
 
+NUL_TEXT = "Text may not contain NUL characters."
+
+
+def is_nul_text(exc: Exception) -> bool:
+    """A text argument with a NUL character, which PostgreSQL cannot hold: psycopg refuses
+    it before sending (so no transaction is spoiled), wrapped by Django as a DataError."""
+    return isinstance(exc, DataError) and "NUL (0x00)" in str(exc)
+
+
 def error_from(exc: Exception) -> Error:
     """The typed error for a domain exception raised by a service or selector."""
     if isinstance(exc, BookingConflict):
@@ -59,6 +69,8 @@ def error_from(exc: Exception) -> Error:
     if isinstance(exc, DjangoValidationError):
         return ValidationError(message=" ".join(exc.messages), code=exc.code or "invalid",
                                field=getattr(exc, "field", None))
+    if is_nul_text(exc):
+        return ValidationError(message=NUL_TEXT, code="invalid_text", field=None)
     raise exc
 
 
@@ -66,32 +78,41 @@ class ApiErrors(MaskErrors):
     """Give expected errors a code (`extensions.code`); mask everything else."""
 
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return [self._coded(error) for error in errors]
+        return self.code_errors(errors)
 
-    def _coded(self, error: GraphQLError) -> GraphQLError:
+    @classmethod
+    def code_errors(cls, errors: list[GraphQLError]) -> list[GraphQLError]:
+        """Each error with its code; one that already has a code is kept as it is."""
+        return [error if "code" in (error.extensions or {}) else cls._coded(error)
+                for error in errors]
+
+    @classmethod
+    def _coded(cls, error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if original is None:
             # The document itself: syntax, unknown fields, depth/alias/token limits.
             code = (error.extensions or {}).get("code", "invalid_query")
-            return self._copy(error, error.message, {"code": code})
+            return cls._copy(error, error.message, {"code": code})
         if isinstance(original, GraphQLError):
             # A variable its scalar cannot read ("2030-13-01T00:00Z", 2**31 for an Int)
             # has no code of its own: it gets the one of the same value in the document.
-            return self._copy(error, original.message,
+            return cls._copy(error, original.message,
                               {"code": "invalid_query", **(original.extensions or {})})
         if isinstance(original, (AvailabilityError, BookingError, DjangoValidationError)):
             extensions = {"code": original.code or "invalid"}
             if getattr(original, "field", None):
                 extensions["field"] = original.field
-            return self._copy(error, " ".join(original.messages), extensions)
+            return cls._copy(error, " ".join(original.messages), extensions)
         if isinstance(original, DjangoPermissionDenied):
-            return self._copy(error, str(original) or "Not allowed.",
+            return cls._copy(error, str(original) or "Not allowed.",
                               {"code": "permission_denied"})
+        if is_nul_text(original):
+            return cls._copy(error, NUL_TEXT, {"code": "invalid_text"})
         if isinstance(original, ValueError) and str(original).startswith("Argument '"):
             # strawberry-django's page-size limit ("Argument 'first' cannot be higher ...").
-            return self._copy(error, str(original), {"code": "page_too_large"})
+            return cls._copy(error, str(original), {"code": "page_too_large"})
         logger.error("Unexpected error in %s", error.path, exc_info=original)
-        return self._copy(error, "Internal server error.", {"code": "internal_error"})
+        return cls._copy(error, "Internal server error.", {"code": "internal_error"})
 
     @staticmethod
     def _copy(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:

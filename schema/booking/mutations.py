@@ -11,6 +11,7 @@ import strawberry
 import strawberry_django
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from strawberry import relay
 from strawberry_django.optimizer import optimize
 
@@ -94,8 +95,8 @@ def _run(info, action):
         booking = action(user)
     except _NotFound as exc:
         return NotFound(message=str(exc), code="not_found")
-    except (DjangoValidationError, DjangoPermissionDenied) as exc:
-        return error_from(exc)
+    except (DjangoValidationError, DjangoPermissionDenied, DataError) as exc:
+        return error_from(exc)  # a DataError other than NUL text is raised again
     return _for_output(info, booking.pk)
 
 

@@ -199,3 +199,26 @@ def test_arbitrary_changes_of_a_booking_are_made_or_refused_with_a_code(
             assert after == before  # a refused change leaves the booking as it was
 
     check()
+
+
+def test_a_syntax_error_has_a_code(gql):
+    # ParserCache parses inside an extension hook, where strawberry skipped the errors'
+    # coding: syntax errors came back without `extensions.code`.
+    result = gql("0")
+
+    assert [e.extensions for e in result.errors] == [{"code": "invalid_query"}]
+
+
+def test_text_with_nul_is_a_coded_error(gql, room, customer):
+    # PostgreSQL text cannot hold NUL: psycopg refused it and the API answered an
+    # internal error.
+    query = gql('query($r: String!) { booking(reference: $r) { reference } }', {"r": "A\x00"},
+                user=customer)
+    mutation = gql("""mutation($r: String!) { cancelBooking(reference: $r) {
+                        __typename ... on Error { code message } } }""", {"r": "\x00"},
+                   user=customer)
+
+    assert [e.extensions for e in query.errors] == [{"code": "invalid_text"}]
+    assert mutation.data == {"cancelBooking": {
+        "__typename": "ValidationError", "code": "invalid_text",
+        "message": "Text may not contain NUL characters."}}
