@@ -37,12 +37,19 @@ class GraphQLView(StrawberryGraphQLView):
     def render_graphql_ide(self, request):
         return HttpResponse(graphiql_html())
 
+    # strawberry reads a JSON body without guarding two cases, each a 500: bytes that are
+    # not UTF-8, and JSON that is not an object or a list (`0`, `"x"`, `null`).
     def parse_http_body(self, request):
-        # strawberry decodes a JSON body as UTF-8 without catching the error: a 500.
         try:
             return super().parse_http_body(request)
         except UnicodeDecodeError:
             raise HTTPException(400, "The request body is not UTF-8.") from None
+
+    def parse_json(self, data):
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
 
     def dispatch(self, request, *args, **kwargs):
         response = super().dispatch(request, *args, **kwargs)

@@ -80,7 +80,7 @@ def test_a_form_post_cannot_book_with_the_session(room, customer, at):
 
 
 @pytest.mark.parametrize("body", [b"{", b"[]", b'{"query": 5}', b"", "\u00e9t\u00e9".encode(),
-                                  b"\x80", "{}".encode("utf-16")])
+                                  b"\x80", "{}".encode("utf-16"), b"0", b'"x"', b"null"])
 def test_malformed_bodies_get_a_plain_400(body):
     status, headers, content, _ = request(body, headers={"Content-Type": "application/json"})
 
