@@ -4,9 +4,11 @@ Protection: query depth, aliases and tokens are limited; pages hold at most 100 
 every error leaves with a code and no internals (schema/errors.py).
 """
 
+import contextlib
 import datetime
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -18,6 +20,7 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types.execution import PreExecutionError
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from schema import fastpath
@@ -74,11 +77,25 @@ class Schema(strawberry.Schema):
     async def execute(self, *args, **kwargs):
         return _coded(await super().execute(*args, **kwargs))
 
+    async def stream(self, *args, **kwargs):  # the websocket's operations
+        return _coded_stream(await super().stream(*args, **kwargs))
+
 
 def _coded(result):
     if getattr(result, "errors", None):
         result.errors = ApiErrors.code_errors(result.errors)
     return result
+
+
+async def _coded_stream(source):
+    async with contextlib.aclosing(source):
+        try:
+            async for result in source:
+                yield _coded(result)
+        except GraphQLError as error:
+            # Raised inside an extension's hook (a syntax error, from ParserCache):
+            # strawberry's websocket handler would only log it and complete the operation.
+            yield _coded(PreExecutionError(data=None, errors=[error]))
 
 
 def make_schema(*, direct_resolvers: bool = True) -> Schema:

@@ -144,6 +144,17 @@ def test_bad_arguments_are_coded_errors(subscribe, room, variables, code):
     assert message["payload"][0]["extensions"]["code"] == code
 
 
+@pytest.mark.parametrize(("document", "code"), [
+    ("subscription {", "invalid_query"),  # a syntax error: it had no code over the websocket
+    ("subscription { nope }", "invalid_query"),
+])
+def test_bad_documents_are_coded_errors(subscribe, document, code):
+    message = first_message(subscribe(document, {}))
+
+    assert message["kind"] == "error"
+    assert [error["extensions"] for error in message["payload"]] == [{"code": code}]
+
+
 def test_a_cursor_from_the_future_ends_the_subscription_with_a_coded_error(subscribe, room):
     subscriber = subscribe(BOOKING_CHANGED, {"ids": [rid(room)], "after": "999999999"})
 
