@@ -30,7 +30,7 @@ from schema.booking.queries import MAX_PAGE
 from schema.booking.queries import Query as BookingQuery
 from schema.booking.subscriptions import Subscription as BookingSubscription
 from schema.common import DATETIME_SCALAR
-from schema.errors import ApiErrors
+from schema.errors import code_errors
 from schema.search.queries import Query as SearchQuery
 
 MAX_DEPTH = 10
@@ -65,12 +65,12 @@ class QueryOptimizer(DjangoOptimizerExtension):
 class Schema(strawberry.Schema):
     def process_errors(self, errors, execution_context=None) -> None:
         # Expected errors (bad input, permissions) are answers, not server faults; the
-        # unexpected ones were logged with their traceback by ApiErrors.
+        # unexpected ones are logged with their traceback by code_errors.
         return None
 
-    # An error raised inside an extension's hook (ParserCache parses in on_parse, so every
-    # syntax error is one) skips the extensions' own handling of the result: strawberry
-    # returns it as it is. Every result passes through ApiErrors' coding here too.
+    # Every result's errors get their codes here, at the three ways in (not in an
+    # extension: an error raised inside an extension's hook, as ParserCache raises every
+    # syntax error, skips the extensions' handling of the result).
     def execute_sync(self, *args, **kwargs):
         return _coded(super().execute_sync(*args, **kwargs))
 
@@ -83,7 +83,7 @@ class Schema(strawberry.Schema):
 
 def _coded(result):
     if getattr(result, "errors", None):
-        result.errors = ApiErrors.code_errors(result.errors)
+        result.errors = code_errors(result.errors)
     return result
 
 
@@ -111,7 +111,6 @@ def make_schema(*, direct_resolvers: bool = True) -> Schema:
             lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
             lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
             lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-            ApiErrors,
         ],
     )
     if direct_resolvers:

@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from graphql.error import GraphQLError
-from strawberry.extensions import MaskErrors
 
 from booking.errors import AvailabilityError, BookingConflict, BookingError
 from schema.common import DateTimeRange, range_out
@@ -74,51 +73,44 @@ def error_from(exc: Exception) -> Error:
     raise exc
 
 
-class ApiErrors(MaskErrors):
-    """Give expected errors a code (`extensions.code`); mask everything else."""
+def code_errors(errors: list[GraphQLError]) -> list[GraphQLError]:
+    """Each error of a result with a machine-readable code (`extensions.code`), and no
+    internals: an error that has a code is kept as it is; an unexpected one is logged with
+    its traceback and masked. Applied to every result by schema.Schema."""
+    return [error if "code" in (error.extensions or {}) else _coded(error) for error in errors]
 
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        return self.code_errors(errors)
 
-    @classmethod
-    def code_errors(cls, errors: list[GraphQLError]) -> list[GraphQLError]:
-        """Each error with its code; one that already has a code is kept as it is."""
-        return [error if "code" in (error.extensions or {}) else cls._coded(error)
-                for error in errors]
+def _coded(error: GraphQLError) -> GraphQLError:
+    original = error.original_error
+    if original is None:
+        # The document itself: syntax, unknown fields, depth/alias/token limits.
+        code = (error.extensions or {}).get("code", "invalid_query")
+        return _copy(error, error.message, {"code": code})
+    if isinstance(original, GraphQLError):
+        # A variable its scalar cannot read ("2030-13-01T00:00Z", 2**31 for an Int)
+        # has no code of its own: it gets the one of the same value in the document.
+        return _copy(error, original.message,
+                     {"code": "invalid_query", **(original.extensions or {})})
+    if isinstance(original, (AvailabilityError, BookingError, DjangoValidationError)):
+        extensions = {"code": original.code or "invalid"}
+        if getattr(original, "field", None):
+            extensions["field"] = original.field
+        return _copy(error, " ".join(original.messages), extensions)
+    if isinstance(original, DjangoPermissionDenied):
+        return _copy(error, str(original) or "Not allowed.", {"code": "permission_denied"})
+    if is_nul_text(original):
+        return _copy(error, NUL_TEXT, {"code": "invalid_text"})
+    if isinstance(original, ValueError) and str(original).startswith("Argument '"):
+        # strawberry-django's page-size limit ("Argument 'first' cannot be higher ...").
+        return _copy(error, str(original), {"code": "page_too_large"})
+    logger.error("Unexpected error in %s", error.path, exc_info=original)
+    return _copy(error, "Internal server error.", {"code": "internal_error"})
 
-    @classmethod
-    def _coded(cls, error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if original is None:
-            # The document itself: syntax, unknown fields, depth/alias/token limits.
-            code = (error.extensions or {}).get("code", "invalid_query")
-            return cls._copy(error, error.message, {"code": code})
-        if isinstance(original, GraphQLError):
-            # A variable its scalar cannot read ("2030-13-01T00:00Z", 2**31 for an Int)
-            # has no code of its own: it gets the one of the same value in the document.
-            return cls._copy(error, original.message,
-                              {"code": "invalid_query", **(original.extensions or {})})
-        if isinstance(original, (AvailabilityError, BookingError, DjangoValidationError)):
-            extensions = {"code": original.code or "invalid"}
-            if getattr(original, "field", None):
-                extensions["field"] = original.field
-            return cls._copy(error, " ".join(original.messages), extensions)
-        if isinstance(original, DjangoPermissionDenied):
-            return cls._copy(error, str(original) or "Not allowed.",
-                              {"code": "permission_denied"})
-        if is_nul_text(original):
-            return cls._copy(error, NUL_TEXT, {"code": "invalid_text"})
-        if isinstance(original, ValueError) and str(original).startswith("Argument '"):
-            # strawberry-django's page-size limit ("Argument 'first' cannot be higher ...").
-            return cls._copy(error, str(original), {"code": "page_too_large"})
-        logger.error("Unexpected error in %s", error.path, exc_info=original)
-        return cls._copy(error, "Internal server error.", {"code": "internal_error"})
 
-    @staticmethod
-    def _copy(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
-        return GraphQLError(message=message, nodes=error.nodes, source=error.source,
-                            positions=error.positions, path=error.path, original_error=None,
-                            extensions=extensions)
+def _copy(error: GraphQLError, message: str, extensions: dict) -> GraphQLError:
+    return GraphQLError(message=message, nodes=error.nodes, source=error.source,
+                        positions=error.positions, path=error.path, original_error=None,
+                        extensions=extensions)
 
 
 def api_error(message: str, code: str, **extensions) -> GraphQLError:

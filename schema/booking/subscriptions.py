@@ -22,7 +22,6 @@ import strawberry
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections
-from graphql import GraphQLError
 from psycopg.types.range import Range
 from strawberry import relay
 
@@ -120,7 +119,7 @@ async def _changes(ids: list[int], after: int | None) -> AsyncGenerator[Change, 
                         yield change
                         last = max(last, change.cursor)
         except FeedUnavailable:
-            raise _stream_error("Live updates are unavailable; subscribe again later.",
+            raise api_error("Live updates are unavailable; subscribe again later.",
                             "feed_unavailable") from None
         # The live feed lost changes (this subscriber lagged, or the LISTEN connection
         # dropped): catch up from the audit trail and join the feed again.
@@ -146,16 +145,10 @@ def _backlog(ids: list[int], after: int, *, check_lag: bool) -> list[Change]:
 
 def _check_cursor(after: int, latest: int) -> None:
     if after > latest:
-        raise _stream_error("No change has this cursor yet.", "invalid_cursor", field="after")
+        raise api_error("No change has this cursor yet.", "invalid_cursor", field="after")
     if latest - after > MAX_LAG:
-        raise _stream_error("This cursor is too old to resume from; reload and subscribe "
+        raise api_error("This cursor is too old to resume from; reload and subscribe "
                             "without `after`.", "cursor_too_old", field="after")
-
-
-def _stream_error(message: str, code: str, **extensions) -> GraphQLError:
-    # Raised inside the stream, strawberry passes a GraphQLError on as it is, and
-    # ApiErrors would keep only its code; wrapped, it keeps every extension (`field`).
-    return GraphQLError(message, original_error=api_error(message, code, **extensions))
 
 
 def _database(func: Callable) -> Callable:
