@@ -112,13 +112,17 @@ def _mark_prefix(parsed: ParsedQuery) -> None:
 
 def tsquery_text(parsed: ParsedQuery, alternatives: Mapping[str, list[str]] | None = None,
                  completions: list[str] | None = None, *, any_term: bool = False,
-                 prefix_operator: bool = True) -> str:
+                 prefix_operator: bool = True,
+                 lexemes: Mapping[str, tuple[str | None, bool]] | None = None) -> str:
     """`to_tsquery()` input for `parsed`; `alternatives` are extra words per token key
     (positive terms only), `completions` extra words for the prefix token. With `any_term`,
     a document needs any one of the positive terms of a group instead of all of them.
-    Without `prefix_operator` the typed word matches only itself and its completions."""
+    Without `prefix_operator` the typed word matches only itself and its completions.
+    With `lexemes` (word -> its lexeme, and whether a document has it), a word's
+    alternatives are written as tracked terms are: one word per lexeme, sorted by lexeme,
+    leaving out those no document has. That matches the same documents."""
     alternatives = alternatives or {}
-    render = (completions or [], prefix_operator)
+    render = (completions or [], prefix_operator, lexemes)
     groups = [_group(group, alternatives, render, any_term) for group in parsed.groups]
     return " | ".join(f"( {g} )" for g in groups if g)
 
@@ -135,17 +139,35 @@ def _group(group: list[Term], alternatives, completions, any_term: bool) -> str:
 
 
 def _term(term: Term, alternatives, render) -> str:
-    completions, prefix_operator = render
+    completions, prefix_operator, lexemes = render
     operands = []
     for i, token in enumerate(term.tokens):
         extra = [] if term.negated else alternatives.get(token.key, [])
-        first = _quote(token.key)
+        words = [token.key, *extra]
         if term.prefix and i == len(term.tokens) - 1:
-            first += ":*" if prefix_operator else ""
-            extra = [*extra, *completions]
-        operands.append(" | ".join([first, *map(_quote, extra)]))
+            if prefix_operator:
+                operands.append(" | ".join([_quote(token.key) + ":*",
+                                            *map(_quote, [*extra, *completions])]))
+                continue
+            words = [*words, *completions]
+        if lexemes is not None and not term.negated:
+            words = _canonical(words, lexemes)
+        operands.append(" | ".join(map(_quote, words)))
     rendered = " <-> ".join(f"( {o} )" for o in operands)
     return f"!( {rendered} )" if term.negated else f"( {rendered} )"
+
+
+def _canonical(words: list[str], lexemes: Mapping[str, tuple[str | None, bool]]) -> list[str]:
+    """One word per lexeme that some document has, in lexeme order (as search_terms_track()
+    writes a term); the words unchanged when one is not known or none is in a document."""
+    if any(word not in lexemes for word in words):
+        return words
+    kept: dict[str, str] = {}
+    for word in words:
+        lexeme, present = lexemes[word]
+        if lexeme is not None and present:
+            kept.setdefault(lexeme, word)
+    return [kept[lexeme] for lexeme in sorted(kept)] if kept else words
 
 
 def _quote(word: str) -> str:
@@ -155,7 +177,7 @@ def _quote(word: str) -> str:
 
 def negative_tsquery_text(parsed: ParsedQuery) -> str:
     """The excluded terms as one `|` query (for a query made only of exclusions)."""
-    terms = [_term(Term(term.tokens, quoted=term.quoted), {}, ([], True))
+    terms = [_term(Term(term.tokens, quoted=term.quoted), {}, ([], True, None))
              for group in parsed.groups for term in group if term.negated]
     return " | ".join(terms)
 

@@ -111,7 +111,8 @@ class _Plan:
         if self.ranked:
             # RUM scores a prefix operand differently in the index than from the document,
             # so with RUM the typed word matches its completions instead of `:*`.
-            render = {"completions": completions, "prefix_operator": not self.rum}
+            render = {"completions": completions, "prefix_operator": not self.rum,
+                      "lexemes": vocabulary.lexemes}
             self.exact = tsquery_text(parsed, vocabulary.alternatives(known_too=False),
                                       **render)
             fuzzy = tsquery_text(parsed, vocabulary.alternatives(known_too=True), **render,

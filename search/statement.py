@@ -27,24 +27,34 @@ _FACET_CTE = """facet AS MATERIALIZED (
            count(*)::integer AS n  -- sum(integer) adds in bigint; sum(bigint) in numeric
     FROM hit GROUP BY GROUPING SETS ((category_id), (city), (amenity_ids)))"""
 _CATEGORY_SET, _CITY_SET, _AMENITY_SET = 3, 5, 6  # GROUPING() bits of the other columns
-# Without filters, a query matching what one frequent lexeme matches reads that lexeme's
-# counts, kept by the document triggers (sql/search/0005_lexeme_facets.sql), instead of
-# counting its matches: the counting branch is then skipped (a one-time filter).
-_TRACKED_FACET_CTE = f"""facet_lexeme AS MATERIALIZED (
-    SELECT search_facet_lexeme((SELECT query FROM q)) AS lexeme),
-  facet AS MATERIALIZED (
+# Without filters, a query that is a tracked term (sql/search/0006_tracked_terms.sql) reads
+# the term's facet counts, kept by the document triggers, instead of counting its matches
+# (the counting branch is then skipped by a one-time filter), and its page from the term's
+# postings when they hold it (`usable`; not after a fallback, whose exact matches come first).
+_TERM_CTE = """term AS MATERIALIZED (
+    SELECT t.id, NOT (SELECT fallback FROM q) AND (t.postings >= %s OR t.postings = (
+               SELECT f.documents FROM search_termfacet f
+               WHERE f.term_id = t.id AND f.kind = 0 AND f.value = '')) AS usable
+    FROM search_term t WHERE t.key = (SELECT query FROM q)::text)"""
+_USABLE = "coalesce((SELECT usable FROM term), false)"
+_POSTINGS_PAGE = f"""SELECT p.resource_id, p.score, NULL::text AS sort_name, 1 AS tier,
+           row_number() OVER () AS ord
+    FROM (SELECT resource_id, score FROM search_termposting
+          WHERE term_id = (SELECT id FROM term) ORDER BY score DESC, resource_id LIMIT %s) p
+    WHERE {_USABLE}"""
+_TRACKED_FACET_CTE = f"""facet AS MATERIALIZED (
     SELECT CASE f.kind WHEN 1 THEN f.value::bigint END AS category_id,
            CASE f.kind WHEN 2 THEN f.value END AS city,
            CASE f.kind WHEN 3 THEN ARRAY[f.value::bigint] END AS amenity_ids,
            CASE f.kind WHEN 1 THEN {_CATEGORY_SET} WHEN 2 THEN {_CITY_SET}
                 ELSE {_AMENITY_SET} END AS kind,
            f.documents AS n
-    FROM search_lexemefacet f
-    WHERE f.lexeme = (SELECT lexeme FROM facet_lexeme) AND f.kind > 0
+    FROM search_termfacet f
+    WHERE f.term_id = (SELECT id FROM term) AND f.kind > 0
     UNION ALL
     SELECT category_id, city, amenity_ids, GROUPING(category_id, city, amenity_ids),
            count(*)::integer
-    FROM hit WHERE (SELECT lexeme FROM facet_lexeme) IS NULL
+    FROM hit WHERE (SELECT id FROM term) IS NULL
     GROUP BY GROUPING SETS ((category_id), (city), (amenity_ids)))"""
 _FACETS = f"""
     (SELECT coalesce(sum(n), 0) FROM facet WHERE kind = {_CATEGORY_SET}),
@@ -111,10 +121,13 @@ def search_statement(plan, filters: SearchFilters, position, first: int, availab
         params += free_params
         page_sql, page_params = _page(plan, "d.resource_id IN (SELECT resource_id FROM hit)",
                                       [], position, first, filters=None)
-    else:
-        page_sql, page_params = _page(plan, f"{match} AND {where}", where_params, position,
-                                      first, filters=filters)
     tracked = plan.ranked and available_during is None and filters.none
+    if tracked:
+        ctes.append(_TERM_CTE)
+        params.append(_limit(position, first))
+    if available_during is None:
+        page_sql, page_params = _page(plan, f"{match} AND {where}", where_params, position,
+                                      first, filters=filters, postings=tracked)
     ctes += [page_sql, _TRACKED_FACET_CTE if tracked else _FACET_CTE]
     params += page_params
     sql = f"WITH {', '.join(ctes)} SELECT {_FACETS}, {_PAGE}, (SELECT fallback FROM q)"
@@ -138,9 +151,11 @@ def _query(plan) -> tuple[str, list, str]:
 
 
 def _page(plan, where: str, where_params: list, position, first: int, *,
-          filters: SearchFilters | None) -> tuple[str, list]:
+          filters: SearchFilters | None, postings: bool = False) -> tuple[str, list]:
     """The `page` CTE: first + 1 rows in result order (the extra one says "more").
-    `filters` when ranking may use the RUM index's order (not after availability)."""
+    `filters` when ranking may use the RUM index's order (not after availability).
+    With `postings` (after the `term` CTE), from the term's postings when they hold the
+    page, else as without (each branch behind a one-time filter, so only one runs)."""
     if not plan.ranked:
         after = " AND (r.name, d.resource_id) > (%s, %s)" if position else ""
         return (f"page AS MATERIALIZED (SELECT d.resource_id, NULL::real AS score,"
@@ -151,22 +166,46 @@ def _page(plan, where: str, where_params: list, position, first: int, *,
     # Ranked pages continue at an offset: RUM returns equal scores in an order of its own,
     # fixed while the index does not change, which no key condition could reproduce.
     offset = position[0] if position else 0
-    limit = offset + first + 1
-    if plan.rum and filters is not None:
-        branches = [(_RUM_PAGE, [], [limit, *filters.function_args()])]
-    else:
-        branches = [_branch(plan, where, where_params, limit, tier=1)]
-        if plan.fuzzy is not None:
-            branches[0] = (branches[0][0].replace(
-                " ORDER BY", " AND NOT ((SELECT fallback FROM q)"
-                " AND d.document @@ (SELECT exact FROM q)) ORDER BY", 1), *branches[0][1:])
+    limit = _limit(position, first)
+    scored = [_branch(plan, where, where_params, limit, tier=1)]
     if plan.fuzzy is not None:
+        scored[0] = (scored[0][0].replace(
+            " ORDER BY", " AND NOT ((SELECT fallback FROM q)"
+            " AND d.document @@ (SELECT exact FROM q)) ORDER BY", 1), *scored[0][1:])
         # After a fallback, the few exact matches come first (tier 0).
-        branches.insert(0, _branch(plan, where, where_params, limit, tier=0))
+        scored.insert(0, _branch(plan, where, where_params, limit, tier=0))
+    # RUM's ordered scan disagrees with rum_ts_score on phrases (measured: a 0.547 between
+    # two 0.486): phrase queries are scored match by match, as with GIN.
+    if not (plan.rum and filters is not None and "<->" not in plan.exact):
+        branches = scored
+    else:
+        branches = [(_RUM_PAGE, [], [limit, *filters.function_args()])]
+        if plan.fuzzy is not None:
+            branches.insert(0, scored[0])
+        if postings:
+            # A tracked term's pages past its postings are scored match by match, so that
+            # equal scores stay in the postings' order (by id) from page to page.
+            branches = [(_gate(b, "(SELECT id FROM term) IS NULL"), *rest)
+                        for b, *rest in branches]
+            branches += [(_gate(b, "(SELECT id FROM term) IS NOT NULL"), *rest)
+                         for b, *rest in scored]
+    if postings:
+        branches = [(_POSTINGS_PAGE, [], [limit]),
+                    *((_gate(b, f"NOT {_USABLE}"), *rest) for b, *rest in branches)]
     union = " UNION ALL ".join(f"({branch})" for branch, _, _ in branches)
     params = [p for _, before, after in branches for p in [*before, *after]]
     return (f"page AS MATERIALIZED (SELECT * FROM ({union}) u ORDER BY tier, ord"
             f" LIMIT %s OFFSET %s)", [*params, first + 1, offset])
+
+
+def _gate(branch: str, condition: str) -> str:
+    """`branch` run only when `condition` (a one-time filter) holds."""
+    return f"SELECT * FROM ({branch}) g WHERE {condition}"
+
+
+def _limit(position, first: int) -> int:
+    """Rows a ranked page reads: those before it, its own and one more."""
+    return (position[0] if position else 0) + first + 1
 
 
 def _branch(plan, where: str, where_params: list, limit: int, *,

@@ -26,18 +26,23 @@ COMMONER = 10  # how many times more documents a correction of a known word need
 _LOOKUP = f"""
     SELECT t.i, u.word, k.documents,
            CASE WHEN length(u.word) >= 4 AND k.documents <= {RARE} THEN ARRAY(
-               SELECT json_build_array(v.word, v.documents) FROM search_vocabularyword v
+               SELECT json_build_array(v.word, v.documents, search_lexeme(v.word))
+               FROM search_vocabularyword v
                WHERE v.word <> u.word ORDER BY v.word <-> u.word LIMIT {NEAREST}) END,
            CASE WHEN t.prefix THEN ARRAY(
-               SELECT v.word FROM search_vocabularyword v
+               SELECT json_build_array(v.word, search_lexeme(v.word))
+               FROM search_vocabularyword v
                WHERE v.word > u.word AND v.word < u.word || chr(1114111)
                ORDER BY v.documents DESC, v.word LIMIT {COMPLETIONS}) END,
            to_regclass('search_document_rum') IS NOT NULL
-               AND to_regproc('search_rum_page') IS NOT NULL
+               AND to_regproc('search_rum_page') IS NOT NULL,
+           l.lexeme, CASE WHEN k.documents > 0 THEN true
+                          ELSE search_lexeme_present(l.lexeme) END
     FROM unnest(%s::text[], %s::boolean[]) WITH ORDINALITY AS t(token, prefix, i)
     CROSS JOIN LATERAL (SELECT lower(search_unaccent(t.token)) AS word) AS u
     CROSS JOIN LATERAL (SELECT coalesce(max(v.documents), 0) AS documents
                         FROM search_vocabularyword v WHERE v.word = u.word) AS k
+    CROSS JOIN LATERAL (SELECT search_lexeme(t.token) AS lexeme) AS l
     ORDER BY t.i
 """
 
@@ -64,6 +69,9 @@ class WordInfo:
 class Vocabulary:
     words: dict[Token, WordInfo]
     rum: bool
+    # Per word (token keys, corrections, completions): its lexeme (None for a stop word)
+    # and whether some active document has it. See query.tsquery_text.
+    lexemes: dict[str, tuple[str | None, bool]] = field(default_factory=dict)
 
     def alternatives(self, *, known_too: bool) -> dict[str, list[str]]:
         """Corrections per token key: of unknown words, or of every word."""
@@ -94,11 +102,17 @@ def vocabulary_lookup(parsed: ParsedQuery) -> Vocabulary:
         cursor.execute(_LOOKUP, [[t.text for t in tokens] or [""],
                                  [t is prefix for t in tokens] or [False]])
         rows = cursor.fetchall()
-    words, rum = {}, bool(rows and rows[0][5])
-    for token, (_, word, documents, near, completions, _) in zip(tokens, rows, strict=False):
-        words[token] = WordInfo(token, word, documents, _corrections(word, near or []),
-                                completions or [])
-    return Vocabulary(words, rum)
+    words, rum, lexemes = {}, bool(rows and rows[0][5]), {}
+    for token, row in zip(tokens, rows, strict=False):
+        _, word, documents, near, completions, _, lexeme, present = row
+        lexemes[token.key] = (lexeme, bool(present))
+        # Catalogue words: in some document (its lexeme, unless a stop word).
+        lexemes.update((w, (lx, lx is not None)) for w, _, lx in near or [])
+        lexemes.update((w, (lx, lx is not None)) for w, lx in completions or [])
+        words[token] = WordInfo(token, word, documents,
+                                _corrections(word, [(w, n) for w, n, _ in near or []]),
+                                [w for w, _ in completions or []])
+    return Vocabulary(words, rum, lexemes)
 
 
 def _corrections(word: str, near: list) -> list[tuple[str, int]]:

@@ -71,8 +71,8 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute(index)
         with connection.cursor() as cursor:
-            # Which lexemes are frequent is known only now (sql/search/0005_lexeme_facets.sql).
-            cursor.execute("SELECT search_facets_track(%s, %s)", [TRACK_SHARE, TRACK_DOCUMENTS])
+            # Which terms are frequent is known only now (sql/search/0006_tracked_terms.sql).
+            cursor.execute("SELECT search_terms_track(%s, %s)", [TRACK_SHARE, TRACK_DOCUMENTS])
             cursor.execute("VACUUM ANALYZE search_resourcedocument")
             cursor.execute("ANALYZE")
         self.stdout.write(f"{resources} resources in {time.monotonic() - started:.0f} s.")

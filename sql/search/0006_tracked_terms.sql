@@ -1,0 +1,431 @@
+-- Tracked terms: for the queries that match a large share of the catalogue, their facet
+-- counts and their best-scored matches are kept by the document triggers, so a search for
+-- one of them reads about 50 counts and 21 postings instead of counting and ranking tens
+-- or hundreds of thousands of matches. Replaces 0005's facet counts per lexeme.
+-- PostgreSQL >= 14. Read by search/migrations/0006_tracked_terms.py; never edit.
+--
+-- A *term* is one exact tsquery, identified by its text (`key`), of one of three shapes
+-- the selector builds:
+--   lexeme   'eight'                 a word (a typo whose corrections leave one lexeme)
+--   any      'head' | 'headphon'     a word being typed with its completions, as lexemes
+--                                   in some document, distinct, sorted
+--   phrase   'meet' <-> 'room'       two quoted words
+-- search_terms_track() chooses the terms matching at least a share of the active
+-- documents and counts them from scratch; from then on search_document_refresh() keeps,
+-- in the same statement that writes the documents:
+--   search_termfacet(term_id, kind, value, documents): active documents matching the term,
+--       in all (kind 0), per category id (1), city (2) and amenity id (3);
+--   search_termposting(term_id, score, resource_id): every active match whose score
+--       (search_term_score(), the score the ranked page orders by) is at least the term's
+--       min_score, chosen when tracking so that about p_postings matches have one. Every
+--       match without a posting scores below every posting, so the top k postings are the
+--       top k matches as long as k <= postings (search_term.postings).
+-- A search uses a term only when its query's text is the term's key; any other query (and
+-- any query with filters) is counted and ranked from the documents as before. Untracked
+-- queries are only slower, never wrong.
+
+DROP TRIGGER IF EXISTS search_lexemefacet_truncate ON search_resourcedocument;
+DROP FUNCTION IF EXISTS search_lexemefacet_truncate();
+DROP FUNCTION IF EXISTS search_facet_lexeme(tsquery);
+DROP FUNCTION IF EXISTS search_facets_track(real, integer);
+DROP TABLE IF EXISTS search_lexemefacet;
+
+CREATE TABLE search_term (
+    id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    key text COLLATE "C" NOT NULL UNIQUE,
+    query tsquery NOT NULL,
+    shape text NOT NULL CHECK (shape IN ('lexeme', 'any', 'phrase')),
+    min_score real NOT NULL,
+    postings integer NOT NULL
+);
+-- The lexemes through which a document reaches the terms it may match: every lexeme of a
+-- lexeme or any term, the rarest of a phrase (a phrase needs all of them).
+CREATE TABLE search_termlexeme (
+    lexeme text COLLATE "C" NOT NULL,
+    term_id integer NOT NULL REFERENCES search_term ON DELETE CASCADE,
+    PRIMARY KEY (lexeme, term_id)
+);
+CREATE TABLE search_termfacet (
+    term_id integer NOT NULL REFERENCES search_term ON DELETE CASCADE,
+    kind smallint NOT NULL CHECK (kind BETWEEN 0 AND 3),
+    value text NOT NULL,
+    documents integer NOT NULL,
+    PRIMARY KEY (term_id, kind, value)
+);
+CREATE TABLE search_termposting (
+    term_id integer NOT NULL REFERENCES search_term ON DELETE CASCADE,
+    score real NOT NULL,
+    resource_id bigint NOT NULL
+);
+-- In the order of ranked pages: score descending, then resource id.
+CREATE UNIQUE INDEX search_termposting_page
+    ON search_termposting (term_id, score DESC, resource_id);
+
+-- The score the ranked page orders by: rum_ts_score with the RUM index, else ts_rank_cd.
+DO $$
+BEGIN
+    IF EXISTS (SELECT FROM pg_extension WHERE extname = 'rum') THEN
+        CREATE OR REPLACE FUNCTION search_term_score(tsvector, tsquery) RETURNS real
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT rum_ts_score($1, $2)';
+    ELSE
+        CREATE OR REPLACE FUNCTION search_term_score(tsvector, tsquery) RETURNS real
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS 'SELECT ts_rank_cd($1, $2)';
+    END IF;
+END
+$$;
+
+-- The lexeme of one word in search_english, NULL for a stop word or a word that makes
+-- several.
+CREATE OR REPLACE FUNCTION search_lexeme(p_word text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN cardinality(a) = 1 THEN a[1] END
+    FROM tsvector_to_array(to_tsvector('search_english', p_word)) AS a
+$$;
+
+-- Whether a document has p_lexeme (the selector leaves out of a word's alternatives the
+-- lexemes none has). Through the full-text index, never a scan of the documents.
+CREATE OR REPLACE FUNCTION search_lexeme_present(p_lexeme text) RETURNS boolean
+LANGUAGE sql STABLE
+SET enable_seqscan = off
+AS $$
+    SELECT p_lexeme IS NOT NULL AND EXISTS (
+        SELECT FROM search_resourcedocument d
+        WHERE d.document @@ CAST(quote_literal(p_lexeme) AS tsquery))
+$$;
+CREATE OR REPLACE FUNCTION search_document_refresh(p_resource_ids bigint[]) RETURNS void
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    narrow boolean := EXISTS (SELECT FROM pg_extension WHERE extname = 'rum');
+BEGIN
+    IF p_resource_ids IS NULL OR cardinality(p_resource_ids) = 0 THEN
+        RETURN;
+    END IF;
+    PERFORM 1 FROM booking_venue WHERE id IN (
+        SELECT venue_id FROM booking_resource WHERE id = ANY (p_resource_ids))
+        ORDER BY id FOR SHARE;
+    PERFORM 1 FROM booking_category WHERE id IN (
+        SELECT category_id FROM booking_resource WHERE id = ANY (p_resource_ids))
+        ORDER BY id FOR SHARE;
+    PERFORM 1 FROM booking_amenity WHERE id IN (
+        SELECT amenity_id FROM booking_resource_amenities WHERE resource_id = ANY (p_resource_ids))
+        ORDER BY id FOR SHARE;
+    PERFORM 1 FROM search_resourcedocument WHERE resource_id = ANY (p_resource_ids)
+        ORDER BY resource_id FOR UPDATE;
+    -- Conflicts with search_terms_track()'s SHARE lock: the statement below reads the
+    -- tracked terms with a snapshot taken after any tracking that went before.
+    LOCK TABLE search_resourcedocument IN ROW EXCLUSIVE MODE;
+
+    WITH fresh AS (
+        SELECT r.id, r.category_id, r.venue_id, v.city, r.capacity, r.is_active,
+               coalesce(am.ids, '{}') AS amenity_ids,
+               setweight(to_tsvector('search_english', r.name), 'A')
+               || setweight(to_tsvector('search_english',
+                                        concat_ws(' ', c.name, am.names, v.name, v.city)), 'B')
+               || setweight(to_tsvector('search_english', r.description), 'C') AS document,
+               search_words(concat_ws(' ', r.name, c.name, am.names, v.name, v.city,
+                                      r.description)) AS words
+        FROM booking_resource r
+        JOIN booking_venue v ON v.id = r.venue_id
+        JOIN booking_category c ON c.id = r.category_id
+        LEFT JOIN LATERAL (
+            SELECT array_agg(a.id ORDER BY a.id) AS ids,
+                   string_agg(a.name, ' ' ORDER BY a.name) AS names
+            FROM booking_resource_amenities ra
+            JOIN booking_amenity a ON a.id = ra.amenity_id
+            WHERE ra.resource_id = r.id
+        ) am ON true
+        WHERE r.id = ANY (p_resource_ids)
+    ),
+    old AS (
+        SELECT d.resource_id, d.words, d.document, d.category_id, d.city, d.amenity_ids,
+               d.is_active
+        FROM search_resourcedocument d
+        WHERE d.resource_id = ANY (p_resource_ids)
+    ),
+    gone AS (
+        DELETE FROM search_resourcedocument d
+        WHERE d.resource_id = ANY (p_resource_ids)
+          AND NOT EXISTS (SELECT FROM fresh WHERE fresh.id = d.resource_id)
+    ),
+    saved AS (
+        INSERT INTO search_resourcedocument AS d
+            (resource_id, category_id, venue_id, city, amenity_ids, capacity, is_active,
+             document, words, toast_seed)
+        SELECT id, category_id, venue_id, city, amenity_ids, capacity, is_active, document,
+               words, CASE WHEN narrow THEN repeat('.', 2100) END
+        FROM fresh
+        ON CONFLICT (resource_id) DO UPDATE SET
+            category_id = excluded.category_id, venue_id = excluded.venue_id,
+            city = excluded.city, amenity_ids = excluded.amenity_ids,
+            capacity = excluded.capacity, is_active = excluded.is_active,
+            document = excluded.document, words = excluded.words
+    ),
+    -- Documents (old -1, new +1, active only) and the tracked terms they match, with the
+    -- term's score: candidates through the terms' lexemes, then the term's own query.
+    matched AS (
+        SELECT c.n, c.resource_id, c.category_id, c.city, c.amenity_ids, t.id AS term_id,
+               t.min_score, search_term_score(c.document, t.query) AS score
+        FROM (
+            SELECT id AS resource_id, document, category_id, city, amenity_ids, 1 AS n
+            FROM fresh WHERE is_active
+            UNION ALL
+            SELECT resource_id, document, category_id, city, amenity_ids, -1
+            FROM old WHERE is_active
+        ) AS c
+        CROSS JOIN LATERAL (
+            SELECT DISTINCT tl.term_id
+            FROM unnest(tsvector_to_array(c.document)) AS l(lexeme)
+            JOIN search_termlexeme tl ON tl.lexeme = l.lexeme
+        ) AS x
+        JOIN search_term t ON t.id = x.term_id
+        WHERE c.document @@ t.query
+    ),
+    -- Facet counts per term and value (category, city, each amenity; kind 0 = all).
+    facet_delta AS (
+        SELECT m.term_id, k.kind, k.value, sum(m.n)::int AS n
+        FROM matched m
+        CROSS JOIN LATERAL (
+            SELECT 0 AS kind, '' AS value
+            UNION ALL SELECT 1, m.category_id::text
+            UNION ALL SELECT 2, m.city
+            UNION ALL SELECT 3, a::text FROM unnest(m.amenity_ids) AS a
+        ) AS k
+        GROUP BY m.term_id, k.kind, k.value
+        HAVING sum(m.n) <> 0
+    ),
+    facet_saved AS (
+        -- In key order, so two writers lock shared counters in the same order.
+        INSERT INTO search_termfacet AS f (term_id, kind, value, documents)
+        SELECT term_id, kind, value, n FROM facet_delta ORDER BY term_id, kind, value
+        ON CONFLICT (term_id, kind, value) DO UPDATE SET documents = f.documents + excluded.documents
+    ),
+    -- Postings: every match scoring at least the term's min_score. A document whose score
+    -- did not change nets to nothing; one whose score changed has two keys.
+    posting_delta AS (
+        SELECT term_id, score, resource_id, sum(n)::int AS n
+        FROM matched WHERE score >= min_score
+        GROUP BY term_id, score, resource_id
+        HAVING sum(n) <> 0
+    ),
+    posting_gone AS (
+        DELETE FROM search_termposting p USING posting_delta x
+        WHERE x.n < 0 AND p.term_id = x.term_id AND p.score = x.score
+          AND p.resource_id = x.resource_id
+    ),
+    posting_new AS (
+        INSERT INTO search_termposting (term_id, score, resource_id)
+        SELECT term_id, score, resource_id FROM posting_delta WHERE n > 0
+        ON CONFLICT DO NOTHING
+    ),
+    posting_count AS (
+        UPDATE search_term t SET postings = t.postings + x.n
+        FROM (SELECT term_id, sum(n)::int AS n FROM posting_delta GROUP BY term_id) AS x
+        WHERE t.id = x.term_id
+    ),
+    delta AS (
+        SELECT word, sum(n)::int AS n
+        FROM (
+            SELECT unnest(words) AS word, 1 AS n FROM fresh
+            UNION ALL
+            SELECT unnest(words), -1 FROM old
+        ) AS change
+        GROUP BY word
+        HAVING sum(n) <> 0
+    )
+    -- In word order, so two writers lock shared words in the same order.
+    INSERT INTO search_vocabularyword AS v (word, documents)
+    SELECT word, n FROM delta ORDER BY word
+    ON CONFLICT (word) DO UPDATE SET documents = v.documents + excluded.documents;
+
+    DELETE FROM search_vocabularyword WHERE documents <= 0;
+    DELETE FROM search_termfacet WHERE documents <= 0 AND kind > 0;
+
+    -- New rows were inserted with a seed over 2 kB, so their document and words went to
+    -- TOAST; dropping the seed keeps them there (see the top of this file).
+    UPDATE search_resourcedocument SET toast_seed = NULL
+    WHERE resource_id = ANY (p_resource_ids) AND toast_seed IS NOT NULL;
+END
+$$;
+
+
+
+-- Track the terms matching at least p_min_share of the active documents (and at least
+-- p_min_documents of them): count their facets and write their postings from scratch;
+-- how many terms are tracked. Prefixes (any terms) are those of vocabulary words, from 3
+-- letters, completed as search/vocabulary.py completes them (the prefix and its 24 most
+-- frequent continuations). Takes a SHARE lock on the documents: writers wait until it
+-- commits, and it counts everything they committed before. Needs READ COMMITTED.
+CREATE OR REPLACE FUNCTION search_terms_track(p_min_share real, p_min_documents integer,
+                                              p_postings integer DEFAULT 1000)
+RETURNS integer
+LANGUAGE plpgsql
+SET work_mem = '256MB'
+AS $$
+DECLARE
+    floor_ integer;
+    tracked integer;
+BEGIN
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'search_terms_track() needs READ COMMITTED';
+    END IF;
+    LOCK TABLE search_resourcedocument IN SHARE MODE;
+    TRUNCATE search_termposting, search_termfacet, search_termlexeme, search_term;
+    SELECT greatest(p_min_documents, ceil(p_min_share * count(*)))::integer INTO floor_
+    FROM search_resourcedocument WHERE is_active;
+
+    DROP TABLE IF EXISTS pg_temp.search_stat, pg_temp.search_candidate, pg_temp.search_match;
+    -- Documents per lexeme, in one pass (ts_stat, in C). All documents, as the selector
+    -- counts a word's documents: it leaves out only lexemes no document has.
+    CREATE TEMP TABLE search_stat ON COMMIT DROP AS
+    SELECT word AS lexeme, ndoc FROM ts_stat('SELECT document FROM search_resourcedocument');
+    CREATE TEMP TABLE search_candidate (
+        key text COLLATE "C" PRIMARY KEY, query tsquery, shape text, lexemes text[]
+    ) ON COMMIT DROP;
+
+    INSERT INTO search_candidate
+    SELECT q::text, q, 'lexeme', ARRAY[lexeme]
+    FROM search_stat CROSS JOIN LATERAL CAST(quote_literal(lexeme) AS tsquery) AS q
+    WHERE ndoc >= floor_ AND lexeme ~ '^[[:alnum:]]+$';
+
+    -- Adjacent pairs of frequent lexemes, in as many documents (positions as <-> reads
+    -- them); the rarest of the two is the way in.
+    INSERT INTO search_candidate
+    SELECT q::text, q, 'phrase', ARRAY[CASE WHEN sa.ndoc <= sb.ndoc THEN p.a ELSE p.b END]
+    FROM (
+        SELECT pair.a, pair.b
+        FROM search_resourcedocument d
+        CROSS JOIN LATERAL (
+            WITH pos AS (
+                SELECT u.lexeme, n.p
+                FROM unnest(d.document) AS u
+                CROSS JOIN LATERAL unnest(u.positions) AS n(p)
+            )
+            SELECT DISTINCT x.lexeme AS a, y.lexeme AS b
+            FROM pos x JOIN pos y ON y.p = x.p + 1
+        ) AS pair
+        WHERE d.is_active
+        GROUP BY pair.a, pair.b
+        HAVING count(*) >= floor_
+    ) AS p
+    JOIN search_stat sa ON sa.lexeme = p.a
+    JOIN search_stat sb ON sb.lexeme = p.b
+    CROSS JOIN LATERAL CAST(quote_literal(p.a) || ' <-> ' || quote_literal(p.b) AS tsquery) AS q
+    WHERE p.a ~ '^[[:alnum:]]+$' AND p.b ~ '^[[:alnum:]]+$'
+    ON CONFLICT DO NOTHING;
+
+    -- Words being typed: each prefix (3 letters or more) of a vocabulary word, with its
+    -- completions as the selector reads them; kept when it makes two lexemes or more and
+    -- its words' documents could add up to the floor.
+    INSERT INTO search_candidate
+    SELECT DISTINCT ON (q::text) q::text, q, 'any', c.lexemes
+    FROM (
+        SELECT DISTINCT left(v.word, n) AS prefix
+        FROM search_vocabularyword v
+        CROSS JOIN LATERAL generate_series(3, length(v.word)) AS n
+        WHERE v.documents >= floor_ / 24
+    ) AS p
+    CROSS JOIN LATERAL (
+        SELECT array_agg(DISTINCT l.lexeme COLLATE "C" ORDER BY l.lexeme COLLATE "C")
+                   AS lexemes,
+               sum(w.documents) AS documents
+        FROM (
+            SELECT p.prefix AS word, 0 AS documents
+            UNION ALL
+            (SELECT v.word, v.documents FROM search_vocabularyword v
+             WHERE v.word > p.prefix AND v.word < p.prefix || chr(1114111)
+             ORDER BY v.documents DESC, v.word LIMIT 24)
+        ) AS w
+        JOIN search_stat l ON l.lexeme = search_lexeme(w.word)
+    ) AS c
+    CROSS JOIN LATERAL CAST(array_to_string(ARRAY(
+        SELECT quote_literal(x) FROM unnest(c.lexemes) AS x), ' | ') AS tsquery) AS q
+    WHERE cardinality(c.lexemes) >= 2 AND c.documents >= floor_
+      AND NOT EXISTS (SELECT FROM unnest(c.lexemes) AS x WHERE x !~ '^[[:alnum:]]+$')
+    ON CONFLICT DO NOTHING;
+
+    INSERT INTO search_term (key, query, shape, min_score, postings)
+    SELECT key, query, shape, 0, 0 FROM search_candidate ORDER BY key;
+    INSERT INTO search_termlexeme (lexeme, term_id)
+    SELECT DISTINCT l, t.id
+    FROM search_candidate c JOIN search_term t ON t.key = c.key
+    CROSS JOIN LATERAL unnest(c.lexemes) AS l;
+
+    -- Every (term, match, score), reading each document once.
+    CREATE TEMP TABLE search_match ON COMMIT DROP AS
+    SELECT x.term_id, d.resource_id, search_term_score(d.document, t.query) AS score
+    FROM (
+        SELECT resource_id, document || ''::tsvector AS document
+        FROM search_resourcedocument WHERE is_active OFFSET 0
+    ) AS d
+    CROSS JOIN LATERAL (
+        SELECT DISTINCT tl.term_id
+        FROM unnest(tsvector_to_array(d.document)) AS l(lexeme)
+        JOIN search_termlexeme tl ON tl.lexeme = l.lexeme
+    ) AS x
+    JOIN search_term t ON t.id = x.term_id
+    WHERE d.document @@ t.query;
+
+    -- Too few matches after all (an any term's words overlap): not tracked.
+    DELETE FROM search_term t
+    WHERE (SELECT count(*) FROM search_match m WHERE m.term_id = t.id) < floor_;
+
+    INSERT INTO search_termfacet (term_id, kind, value, documents)
+    WITH counted AS (
+        SELECT m.term_id, d.category_id, d.city, d.amenity_ids,
+               GROUPING(d.category_id, d.city, d.amenity_ids) AS g, count(*)::int AS n
+        FROM search_match m
+        JOIN search_term t ON t.id = m.term_id
+        JOIN search_resourcedocument d ON d.resource_id = m.resource_id
+        GROUP BY GROUPING SETS ((m.term_id), (m.term_id, d.category_id),
+                               (m.term_id, d.city), (m.term_id, d.amenity_ids))
+    )
+    SELECT term_id, 0, '', n FROM counted WHERE g = 7
+    UNION ALL
+    SELECT term_id, 1, category_id::text, n FROM counted WHERE g = 3
+    UNION ALL
+    SELECT term_id, 2, city, n FROM counted WHERE g = 5
+    UNION ALL
+    SELECT c.term_id, 3, a::text, sum(c.n)::int
+    FROM counted c CROSS JOIN LATERAL unnest(c.amenity_ids) AS a
+    WHERE c.g = 6 GROUP BY c.term_id, a;
+
+    -- min_score: the p_postings-th best score (every match when there are fewer).
+    UPDATE search_term t SET min_score = coalesce(s.score, 0)
+    FROM search_term t2
+    LEFT JOIN LATERAL (
+        SELECT m.score FROM search_match m WHERE m.term_id = t2.id
+        ORDER BY m.score DESC OFFSET p_postings - 1 LIMIT 1
+    ) AS s ON true
+    WHERE t.id = t2.id;
+    INSERT INTO search_termposting (term_id, score, resource_id)
+    SELECT m.term_id, m.score, m.resource_id
+    FROM search_match m JOIN search_term t ON t.id = m.term_id
+    WHERE m.score >= t.min_score;
+    UPDATE search_term t SET postings = x.n
+    FROM (SELECT term_id, count(*)::int AS n FROM search_termposting GROUP BY term_id) AS x
+    WHERE t.id = x.term_id;
+
+    SELECT count(*) INTO tracked FROM search_term;
+    RETURN tracked;
+END
+$$;
+
+-- TRUNCATE of the documents (Django's flush) empties the counts and postings; the terms
+-- stay tracked.
+CREATE OR REPLACE FUNCTION search_term_truncate() RETURNS trigger
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    DELETE FROM search_termfacet;
+    DELETE FROM search_termposting;
+    UPDATE search_term SET postings = 0;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER search_term_truncate AFTER TRUNCATE ON search_resourcedocument
+    FOR EACH STATEMENT EXECUTE FUNCTION search_term_truncate();
+
+-- The terms of the documents that exist already: 1 % of them, at least 1,000.
+SELECT search_terms_track(0.01, 1000);

@@ -1,0 +1,181 @@
+"""Tracked terms (sql/search/0006_tracked_terms.sql): their facet counts and postings are
+what counting and ranking the matches give, after every kind of write, and a search uses
+them only where they are exact."""
+
+import pytest
+from django.db import connection
+
+from booking.models import Amenity, Category, Resource, Venue
+from search.query import query_parse
+from search.selectors import _Plan, resource_search
+from search.vocabulary import vocabulary_lookup
+from tests.search.test_resource_search import catalogue  # noqa: F401 (fixture)
+
+pytestmark = pytest.mark.django_db
+
+# Active documents per tracked term and facet value, counted from the documents.
+RECOUNT = """
+    SELECT t.key, k.kind, k.value, count(*)::int
+    FROM search_resourcedocument d
+    JOIN search_term t ON d.document @@ t.query
+    CROSS JOIN LATERAL (
+        SELECT 0 AS kind, '' AS value UNION ALL SELECT 1, d.category_id::text
+        UNION ALL SELECT 2, d.city UNION ALL SELECT 3, a::text FROM unnest(d.amenity_ids) a
+    ) AS k
+    WHERE d.is_active
+    GROUP BY 1, 2, 3
+"""
+KEPT = """SELECT t.key, f.kind, f.value, f.documents FROM search_termfacet f
+          JOIN search_term t ON t.id = f.term_id WHERE f.documents <> 0"""
+# Every active match scoring at least the term's min_score, and the count kept.
+POSTINGS_RECOUNT = """
+    SELECT t.key, search_term_score(d.document, t.query), d.resource_id
+    FROM search_resourcedocument d JOIN search_term t ON d.document @@ t.query
+    WHERE d.is_active AND search_term_score(d.document, t.query) >= t.min_score
+"""
+POSTINGS_KEPT = """SELECT t.key, p.score, p.resource_id FROM search_termposting p
+                   JOIN search_term t ON t.id = p.term_id"""
+POSTINGS_COUNTED = """SELECT t.postings, (SELECT count(*) FROM search_termposting p
+                                          WHERE p.term_id = t.id) FROM search_term t"""
+
+
+def kept_equals_recount():
+    assert sorted(fetch(KEPT)) == sorted(fetch(RECOUNT))
+    assert sorted(fetch(POSTINGS_KEPT)) == sorted(fetch(POSTINGS_RECOUNT))
+    assert all(kept == counted for kept, counted in fetch(POSTINGS_COUNTED))
+
+
+def fetch(sql: str, params=()) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def track_all(postings: int = 1000) -> int:
+    return fetch("SELECT search_terms_track(0, 1, %s)", [postings])[0][0]
+
+
+def untrack() -> None:
+    assert fetch("SELECT search_terms_track(1, 1)")[0][0] == 0
+
+
+def page(result) -> list:
+    return [(hit.resource_id, hit.rank) for hit in result.hits]
+
+
+def facets(result) -> tuple:
+    return result.total, result.facets
+
+
+def term_of(text: str) -> tuple | None:
+    """The tracked term (key, shape) a search for `text` reads, if any."""
+    parsed = query_parse(text)
+    plan = _Plan(parsed, vocabulary_lookup(parsed))
+    rows = fetch("SELECT key, shape FROM search_term"
+                 " WHERE key = to_tsquery('search_english', %s)::text", [plan.exact])
+    return rows[0] if rows else None
+
+
+def ranked(result) -> list:
+    """Hits by rank; equal ranks by id (RUM orders them its own way, postings by id)."""
+    return sorted(page(result), key=lambda hit: (-hit[1], hit[0]))
+
+
+TEXTS = ["room ", "studio ", "projector ", "projecter ", "zurich ", "quiet ", "light ",
+         '"meeting room"', '"natural light"', "proj", "stud", "day", "Café"]
+
+
+def test_tracked_searches_answer_as_counted_and_ranked(catalogue):  # noqa: F811
+    untrack()
+    counted = [resource_search(text=t, first=3) for t in TEXTS]
+    counted_all = [ranked(resource_search(text=t, first=100)) for t in TEXTS]
+
+    assert track_all() > 0
+    assert term_of("room ") == ("'room'", "lexeme")
+    assert term_of("projecter ") == ("'projector'", "lexeme")  # the typo has no documents
+    assert term_of('"meeting room"') == ("'meet' <-> 'room'", "phrase")
+    assert term_of("day") == ("'day' | 'daylight'", "any")
+    tracked = [resource_search(text=t, first=3) for t in TEXTS]
+
+    assert [facets(r) for r in tracked] == [facets(r) for r in counted]
+    # The same scores on the page (which of equal scores make it may differ), and the
+    # same hits with the same scores over all pages.
+    assert [[h.rank for h in r.hits] for r in tracked] == [[h.rank for h in r.hits]
+                                                           for r in counted]
+    assert [ranked(resource_search(text=t, first=100)) for t in TEXTS] == counted_all
+    assert [bool(r.next_cursor) for r in tracked] == [bool(r.next_cursor) for r in counted]
+    assert counted[0].total == 4
+
+
+def test_tracked_terms_follow_writes(catalogue):  # noqa: F811
+    track_all(postings=2)
+    canal, studio = catalogue["Canal Room"], Category.objects.get(slug="photo-studio")
+    light = Amenity.objects.get(slug="natural-light")
+
+    canal.description = "A meeting room with a quiet projector, a quiet corner and daylight."
+    canal.save()
+    Resource.objects.filter(pk=catalogue["Stube"].pk).update(category=studio)
+    catalogue["Projector Room"].amenities.add(light)
+    catalogue["Café Atelier"].amenities.clear()
+    Resource.objects.filter(pk=catalogue["Old Room"].pk).update(is_active=True)
+    Resource.objects.filter(pk=catalogue["Seeblick Saal"].pk).update(is_active=False)
+    Venue.objects.filter(city="Zürich").update(city="Zurich")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE booking_category SET name = 'Photo room' WHERE slug = %s",
+                       ["photo-studio"])
+        cursor.execute("UPDATE booking_resource SET name = name || ' meeting room'"
+                       " WHERE id = %s", [catalogue["Stube"].pk])
+
+    kept_equals_recount()
+    assert resource_search(text="room ").total == 6
+
+
+def test_tracked_terms_follow_delete_and_truncate(catalogue):  # noqa: F811
+    track_all()
+
+    catalogue["Daylight Studio"].delete()
+    kept_equals_recount()
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending trigger events
+        cursor.execute("TRUNCATE search_resourcedocument")
+    assert fetch(KEPT) == []
+    assert fetch(POSTINGS_KEPT) == []
+    assert {kept for kept, _ in fetch(POSTINGS_COUNTED)} == {0}
+
+
+def test_pages_past_the_postings_are_ranked_from_the_documents(catalogue):  # noqa: F811
+    untrack()
+    counted, after = [], None
+    while True:
+        result = resource_search(text="room ", first=1, after=after)
+        counted.append(page(result))
+        if not (after := result.next_cursor):
+            break
+    track_all(postings=2)  # the best two scores (and any equal to the second) have postings
+    tracked, after = [], None
+    while True:
+        result = resource_search(text="room ", first=1, after=after)
+        tracked.append(page(result))
+        if not (after := result.next_cursor):
+            break
+
+    assert len(tracked) == len(counted) == 4
+    assert sorted(tracked, key=lambda p: (-p[0][1], p[0][0])) == sorted(
+        counted, key=lambda p: (-p[0][1], p[0][0]))
+    assert fetch("SELECT postings FROM search_term WHERE key = %s", ["'room'"])[0][0] < 4
+
+
+def test_tracked_terms_not_used_with_filters(catalogue):  # noqa: F811
+    track_all()
+    zurich = resource_search(text="room ", cities=["Zürich"])
+
+    assert zurich.total == 2
+    assert [f.count for f in zurich.facets["city"]] == [2]
+
+
+def test_untracked_terms_are_counted(catalogue):  # noqa: F811
+    untrack()
+
+    assert resource_search(text="room ").total == 4
+    assert term_of("room ") is None
