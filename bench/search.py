@@ -134,11 +134,12 @@ def ensure_catalogue(name: str, resources: int) -> None:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM search_resourcedocument")
-            if cursor.fetchone()[0] == resources:
-                call_command("migrate", verbosity=0)  # later migrations, if any
-                return
+            present = cursor.fetchone()[0] == resources
     except Exception:  # noqa: BLE001 - missing database or tables: made below
-        pass
+        present = False
+    if present:  # (outside the try: a failing migration must not drop the catalogue)
+        call_command("migrate", verbosity=0)  # later migrations, if any
+        return
     connection.close()
     settings = connection.get_connection_params()
     with psycopg.connect(**{**settings, "dbname": "postgres"}, autocommit=True) as admin:

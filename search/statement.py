@@ -127,7 +127,7 @@ def search_statement(plan, filters: SearchFilters, position, first: int, availab
         params.append(_limit(position, first))
     if available_during is None:
         page_sql, page_params = _page(plan, f"{match} AND {where}", where_params, position,
-                                      first, filters=filters, postings=tracked)
+                                      first, filters=filters, postings=tracked and plan.rum)
     ctes += [page_sql, _TRACKED_FACET_CTE if tracked else _FACET_CTE]
     params += page_params
     sql = f"WITH {', '.join(ctes)} SELECT {_FACETS}, {_PAGE}, (SELECT fallback FROM q)"

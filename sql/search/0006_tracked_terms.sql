@@ -262,6 +262,7 @@ CREATE OR REPLACE FUNCTION search_terms_track(p_min_share real, p_min_documents 
 RETURNS integer
 LANGUAGE plpgsql
 SET work_mem = '256MB'
+SET client_min_messages = warning
 AS $$
 DECLARE
     floor_ integer;
@@ -278,8 +279,10 @@ BEGIN
     DROP TABLE IF EXISTS pg_temp.search_stat, pg_temp.search_candidate, pg_temp.search_match;
     -- Documents per lexeme, in one pass (ts_stat, in C). All documents, as the selector
     -- counts a word's documents: it leaves out only lexemes no document has.
-    CREATE TEMP TABLE search_stat ON COMMIT DROP AS
-    SELECT word AS lexeme, ndoc FROM ts_stat('SELECT document FROM search_resourcedocument');
+    CREATE TEMP TABLE search_stat (lexeme text PRIMARY KEY, ndoc integer) ON COMMIT DROP;
+    INSERT INTO search_stat
+    SELECT word, ndoc FROM ts_stat('SELECT document FROM search_resourcedocument');
+    ANALYZE search_stat;
     CREATE TEMP TABLE search_candidate (
         key text COLLATE "C" PRIMARY KEY, query tsquery, shape text, lexemes text[]
     ) ON COMMIT DROP;
@@ -347,10 +350,12 @@ BEGIN
 
     INSERT INTO search_term (key, query, shape, min_score, postings)
     SELECT key, query, shape, 0, 0 FROM search_candidate ORDER BY key;
+    ANALYZE search_term;
     INSERT INTO search_termlexeme (lexeme, term_id)
     SELECT DISTINCT l, t.id
     FROM search_candidate c JOIN search_term t ON t.key = c.key
     CROSS JOIN LATERAL unnest(c.lexemes) AS l;
+    ANALYZE search_termlexeme;
 
     -- Every (term, match, score), reading each document once.
     CREATE TEMP TABLE search_match ON COMMIT DROP AS
@@ -367,9 +372,11 @@ BEGIN
     JOIN search_term t ON t.id = x.term_id
     WHERE d.document @@ t.query;
 
-    -- Too few matches after all (an any term's words overlap): not tracked.
-    DELETE FROM search_term t
-    WHERE (SELECT count(*) FROM search_match m WHERE m.term_id = t.id) < floor_;
+    ANALYZE search_match;
+
+    -- Too few matches after all (an any term's words share documents): not tracked.
+    DELETE FROM search_term WHERE id NOT IN (
+        SELECT term_id FROM search_match GROUP BY term_id HAVING count(*) >= floor_);
 
     INSERT INTO search_termfacet (term_id, kind, value, documents)
     WITH counted AS (
@@ -391,14 +398,20 @@ BEGIN
     FROM counted c CROSS JOIN LATERAL unnest(c.amenity_ids) AS a
     WHERE c.g = 6 GROUP BY c.term_id, a;
 
-    -- min_score: the p_postings-th best score (every match when there are fewer).
-    UPDATE search_term t SET min_score = coalesce(s.score, 0)
-    FROM search_term t2
-    LEFT JOIN LATERAL (
-        SELECT m.score FROM search_match m WHERE m.term_id = t2.id
-        ORDER BY m.score DESC OFFSET p_postings - 1 LIMIT 1
-    ) AS s ON true
-    WHERE t.id = t2.id;
+    -- min_score: 0 (every match) for a term with at most p_postings matches; else the
+    -- lowest score that keeps its postings within 2 * p_postings (equal scores are many:
+    -- a tie is kept whole or not at all), or the best score if even that tie is larger.
+    UPDATE search_term t SET min_score = s.score
+    FROM (
+        SELECT term_id, coalesce(min(score) FILTER (WHERE above <= 2 * p_postings),
+                                 max(score)) AS score
+        FROM (SELECT term_id, score,
+                     sum(count(*)) OVER (PARTITION BY term_id ORDER BY score DESC) AS above
+              FROM search_match GROUP BY term_id, score) AS level
+        GROUP BY term_id
+        HAVING max(above) > p_postings
+    ) AS s
+    WHERE t.id = s.term_id;
     INSERT INTO search_termposting (term_id, score, resource_id)
     SELECT m.term_id, m.score, m.resource_id
     FROM search_match m JOIN search_term t ON t.id = m.term_id

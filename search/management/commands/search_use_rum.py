@@ -2,13 +2,15 @@
 
 The migrations create the RUM index only where the extension could be created at the time.
 Once it is installed (search/rum.py), this creates the extension, the RUM index and
-search_rum_page(), drops the GIN index and rewrites the documents into narrow rows.
+search_rum_page(), drops the GIN index, rewrites the documents into narrow rows and
+scores the tracked terms' postings as the RUM page ranks (rum_ts_score).
 """
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from config.sqlfiles import read_sql
+from search.management.commands.generate_catalogue import TRACK_DOCUMENTS, TRACK_SHARE
 
 
 class Command(BaseCommand):
@@ -29,4 +31,9 @@ class Command(BaseCommand):
                 cursor.execute("DROP INDEX IF EXISTS search_document_gin")
                 cursor.execute("SELECT search_documents_narrow()")
                 rewritten = cursor.fetchone()[0]
+                cursor.execute("CREATE OR REPLACE FUNCTION search_term_score(tsvector, tsquery)"
+                               " RETURNS real LANGUAGE sql IMMUTABLE PARALLEL SAFE"
+                               " AS 'SELECT rum_ts_score($1, $2)'")
+                cursor.execute("SELECT search_terms_track(%s, %s)",
+                               [TRACK_SHARE, TRACK_DOCUMENTS])
         self.stdout.write(f"Search uses RUM; {rewritten} documents rewritten.")
