@@ -52,6 +52,8 @@ CREATE TABLE search_termfacet (
     documents integer NOT NULL,
     PRIMARY KEY (term_id, kind, value)
 );
+-- Counts that fell to zero, deleted after each refresh.
+CREATE INDEX search_termfacet_unused ON search_termfacet (term_id) WHERE documents <= 0;
 CREATE TABLE search_termposting (
     term_id integer NOT NULL REFERENCES search_term ON DELETE CASCADE,
     score real NOT NULL,
@@ -276,7 +278,8 @@ BEGIN
     SELECT greatest(p_min_documents, ceil(p_min_share * count(*)))::integer INTO floor_
     FROM search_resourcedocument WHERE is_active;
 
-    DROP TABLE IF EXISTS pg_temp.search_stat, pg_temp.search_candidate, pg_temp.search_match;
+    DROP TABLE IF EXISTS pg_temp.search_stat, pg_temp.search_candidate, pg_temp.search_match,
+        pg_temp.search_position, pg_temp.search_phrase, pg_temp.search_class;
     -- Documents per lexeme, in one pass (ts_stat, in C). All documents, as the selector
     -- counts a word's documents: it leaves out only lexemes no document has.
     CREATE TEMP TABLE search_stat (lexeme text PRIMARY KEY, ndoc integer) ON COMMIT DROP;
@@ -292,30 +295,42 @@ BEGIN
     FROM search_stat CROSS JOIN LATERAL CAST(quote_literal(lexeme) AS tsquery) AS q
     WHERE ndoc >= floor_ AND lexeme ~ '^[[:alnum:]]+$';
 
-    -- Adjacent pairs of frequent lexemes, in as many documents (positions as <-> reads
-    -- them); the rarest of the two is the way in.
+    -- Phrases: adjacent pairs of frequent lexemes in floor_ documents or more (a phrase in
+    -- that many documents has its words in as many), then triples made of two such pairs,
+    -- from the positions as <-> reads them. The rarest word of a phrase is its way in.
+    CREATE TEMP TABLE search_position ON COMMIT DROP AS
+    SELECT d.resource_id, u.lexeme, n.p
+    FROM search_resourcedocument d
+    CROSS JOIN LATERAL unnest(d.document) AS u
+    CROSS JOIN LATERAL unnest(u.positions) AS n(p)
+    WHERE d.is_active AND u.lexeme IN (
+        SELECT lexeme FROM search_stat WHERE ndoc >= floor_ AND lexeme ~ '^[[:alnum:]]+$');
+    ANALYZE search_position;
+    CREATE TEMP TABLE search_phrase (a text, b text, c text) ON COMMIT DROP;
+    INSERT INTO search_phrase
+    SELECT a, b, NULL
+    FROM (SELECT DISTINCT x.resource_id, x.lexeme AS a, y.lexeme AS b
+          FROM search_position x
+          JOIN search_position y ON y.resource_id = x.resource_id AND y.p = x.p + 1) AS pair
+    GROUP BY a, b HAVING count(*) >= floor_;
+    ANALYZE search_phrase;
+    INSERT INTO search_phrase
+    SELECT a, b, c
+    FROM (SELECT DISTINCT x.resource_id, x.lexeme AS a, y.lexeme AS b, z.lexeme AS c
+          FROM search_position x
+          JOIN search_position y ON y.resource_id = x.resource_id AND y.p = x.p + 1
+          JOIN search_phrase ab ON ab.c IS NULL AND ab.a = x.lexeme AND ab.b = y.lexeme
+          JOIN search_position z ON z.resource_id = x.resource_id AND z.p = x.p + 2
+          JOIN search_phrase bc ON bc.c IS NULL AND bc.a = y.lexeme AND bc.b = z.lexeme
+         ) AS triple
+    GROUP BY a, b, c HAVING count(*) >= floor_;
     INSERT INTO search_candidate
-    SELECT q::text, q, 'phrase', ARRAY[CASE WHEN sa.ndoc <= sb.ndoc THEN p.a ELSE p.b END]
-    FROM (
-        SELECT pair.a, pair.b
-        FROM search_resourcedocument d
-        CROSS JOIN LATERAL (
-            WITH pos AS (
-                SELECT u.lexeme, n.p
-                FROM unnest(d.document) AS u
-                CROSS JOIN LATERAL unnest(u.positions) AS n(p)
-            )
-            SELECT DISTINCT x.lexeme AS a, y.lexeme AS b
-            FROM pos x JOIN pos y ON y.p = x.p + 1
-        ) AS pair
-        WHERE d.is_active
-        GROUP BY pair.a, pair.b
-        HAVING count(*) >= floor_
-    ) AS p
-    JOIN search_stat sa ON sa.lexeme = p.a
-    JOIN search_stat sb ON sb.lexeme = p.b
-    CROSS JOIN LATERAL CAST(quote_literal(p.a) || ' <-> ' || quote_literal(p.b) AS tsquery) AS q
-    WHERE p.a ~ '^[[:alnum:]]+$' AND p.b ~ '^[[:alnum:]]+$'
+    SELECT q::text, q, 'phrase', ARRAY[(
+        SELECT s.lexeme FROM search_stat s WHERE s.lexeme IN (p.a, p.b, p.c)
+        ORDER BY s.ndoc, s.lexeme LIMIT 1)]
+    FROM search_phrase p
+    CROSS JOIN LATERAL CAST(concat_ws(' <-> ', quote_literal(p.a), quote_literal(p.b),
+                                      quote_literal(p.c)) AS tsquery) AS q
     ON CONFLICT DO NOTHING;
 
     -- Words being typed: each prefix (3 letters or more) of a vocabulary word, with its
@@ -357,12 +372,23 @@ BEGIN
     CROSS JOIN LATERAL unnest(c.lexemes) AS l;
     ANALYZE search_termlexeme;
 
-    -- Every (term, match, score), reading each document once.
+    -- The facet values of a document, as a class (category, city, amenity set) shared by
+    -- many documents; counted per class, then per value.
+    CREATE TEMP TABLE search_class ON COMMIT DROP AS
+    SELECT row_number() OVER ()::integer AS class_id, category_id, city, amenity_ids
+    FROM (SELECT DISTINCT category_id, city, amenity_ids
+          FROM search_resourcedocument WHERE is_active) AS c;
+    ANALYZE search_class;
+
+    -- Every (term, match, class, score), reading each document once.
     CREATE TEMP TABLE search_match ON COMMIT DROP AS
-    SELECT x.term_id, d.resource_id, search_term_score(d.document, t.query) AS score
+    SELECT x.term_id, d.resource_id, d.class_id, search_term_score(d.document, t.query) AS score
     FROM (
-        SELECT resource_id, document || ''::tsvector AS document
-        FROM search_resourcedocument WHERE is_active OFFSET 0
+        SELECT d.resource_id, c.class_id, d.document || ''::tsvector AS document
+        FROM search_resourcedocument d
+        JOIN search_class c ON c.category_id = d.category_id AND c.city = d.city
+                           AND c.amenity_ids = d.amenity_ids
+        WHERE d.is_active OFFSET 0
     ) AS d
     CROSS JOIN LATERAL (
         SELECT DISTINCT tl.term_id
@@ -379,32 +405,33 @@ BEGIN
         SELECT term_id FROM search_match GROUP BY term_id HAVING count(*) >= floor_);
 
     INSERT INTO search_termfacet (term_id, kind, value, documents)
-    WITH counted AS (
-        SELECT m.term_id, d.category_id, d.city, d.amenity_ids,
-               GROUPING(d.category_id, d.city, d.amenity_ids) AS g, count(*)::int AS n
-        FROM search_match m
-        JOIN search_term t ON t.id = m.term_id
-        JOIN search_resourcedocument d ON d.resource_id = m.resource_id
-        GROUP BY GROUPING SETS ((m.term_id), (m.term_id, d.category_id),
-                               (m.term_id, d.city), (m.term_id, d.amenity_ids))
+    WITH per_class AS (
+        SELECT m.term_id, m.class_id, count(*)::integer AS n
+        FROM search_match m WHERE m.term_id IN (SELECT id FROM search_term)
+        GROUP BY m.term_id, m.class_id
     )
-    SELECT term_id, 0, '', n FROM counted WHERE g = 7
+    SELECT term_id, 0, '', sum(n)::integer FROM per_class GROUP BY term_id
     UNION ALL
-    SELECT term_id, 1, category_id::text, n FROM counted WHERE g = 3
+    SELECT p.term_id, 1, c.category_id::text, sum(p.n)::integer
+    FROM per_class p JOIN search_class c USING (class_id) GROUP BY p.term_id, c.category_id
     UNION ALL
-    SELECT term_id, 2, city, n FROM counted WHERE g = 5
+    SELECT p.term_id, 2, c.city, sum(p.n)::integer
+    FROM per_class p JOIN search_class c USING (class_id) GROUP BY p.term_id, c.city
     UNION ALL
-    SELECT c.term_id, 3, a::text, sum(c.n)::int
-    FROM counted c CROSS JOIN LATERAL unnest(c.amenity_ids) AS a
-    WHERE c.g = 6 GROUP BY c.term_id, a;
+    SELECT p.term_id, 3, a::text, sum(p.n)::integer
+    FROM per_class p JOIN search_class c USING (class_id)
+    CROSS JOIN LATERAL unnest(c.amenity_ids) AS a GROUP BY p.term_id, a;
 
     -- min_score: 0 (every match) for a term with at most p_postings matches; else the
-    -- lowest score that keeps its postings within 2 * p_postings (equal scores are many:
-    -- a tie is kept whole or not at all), or the best score if even that tie is larger.
+    -- lowest score that keeps its postings within 2 * p_postings and gives at least 100
+    -- (equal scores are many: a tie is kept whole or not at all), else the p_postings-th
+    -- best score (with all its ties).
     UPDATE search_term t SET min_score = s.score
     FROM (
-        SELECT term_id, coalesce(min(score) FILTER (WHERE above <= 2 * p_postings),
-                                 max(score)) AS score
+        SELECT term_id,
+               coalesce(min(score) FILTER (
+                            WHERE above BETWEEN least(100, p_postings) AND 2 * p_postings),
+                        max(score) FILTER (WHERE above >= p_postings)) AS score
         FROM (SELECT term_id, score,
                      sum(count(*)) OVER (PARTITION BY term_id ORDER BY score DESC) AS above
               FROM search_match GROUP BY term_id, score) AS level
@@ -412,10 +439,14 @@ BEGIN
         HAVING max(above) > p_postings
     ) AS s
     WHERE t.id = s.term_id;
+    -- Written without the index, which is then built in one sort.
+    DROP INDEX search_termposting_page;
     INSERT INTO search_termposting (term_id, score, resource_id)
     SELECT m.term_id, m.score, m.resource_id
     FROM search_match m JOIN search_term t ON t.id = m.term_id
     WHERE m.score >= t.min_score;
+    CREATE UNIQUE INDEX search_termposting_page
+        ON search_termposting (term_id, score DESC, resource_id);
     UPDATE search_term t SET postings = x.n
     FROM (SELECT term_id, count(*)::int AS n FROM search_termposting GROUP BY term_id) AS x
     WHERE t.id = x.term_id;

@@ -82,7 +82,8 @@ def ranked(result) -> list:
 
 
 TEXTS = ["room ", "studio ", "projector ", "projecter ", "zurich ", "quiet ", "light ",
-         '"meeting room"', '"natural light"', "proj", "stud", "day", "Café"]
+         '"meeting room"', '"natural light"', '"Limmat Mill Zürich"', "proj", "stud", "day",
+         "Café"]
 
 
 def test_tracked_searches_answer_as_counted_and_ranked(catalogue):  # noqa: F811
@@ -95,6 +96,7 @@ def test_tracked_searches_answer_as_counted_and_ranked(catalogue):  # noqa: F811
     assert term_of("projecter ") == ("'projector'", "lexeme")  # the typo has no documents
     assert term_of('"meeting room"') == ("'meet' <-> 'room'", "phrase")
     assert term_of("day") == ("'day' | 'daylight'", "any")
+    assert term_of('"Limmat Mill Zürich"') == ("'limmat' <-> 'mill' <-> 'zurich'", "phrase")
     tracked = [resource_search(text=t, first=3) for t in TEXTS]
 
     assert [facets(r) for r in tracked] == [facets(r) for r in counted]
