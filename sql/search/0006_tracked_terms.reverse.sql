@@ -8,3 +8,13 @@ DROP FUNCTION IF EXISTS search_lexeme_present(text);
 DROP FUNCTION IF EXISTS search_lexeme(text);
 DROP FUNCTION IF EXISTS search_term_score(tsvector, tsquery);
 DROP TABLE IF EXISTS search_termposting, search_termfacet, search_termlexeme, search_term;
+
+CREATE OR REPLACE FUNCTION search_fewer_matches(p_query tsquery, p_few integer)
+RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET enable_seqscan = off
+AS $$
+    SELECT count(*) < p_few
+    FROM (SELECT FROM search_resourcedocument d
+          WHERE d.document @@ p_query AND d.is_active LIMIT p_few) AS found
+$$;
