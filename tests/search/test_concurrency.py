@@ -54,3 +54,34 @@ def test_concurrent_venue_and_resource_writes_both_reach_the_document(venue, cat
 
     assert {"tiergarten", "spree"} <= words(room)
     assert not {"spreeufer", "havel"} & words(room)
+
+
+def test_concurrent_writers_keep_tracked_terms_exact(venue, category):
+    from tests.search.test_tracked_terms import fetch, kept_equals_recount
+
+    for i in range(4):
+        make_resource(venue, category, name=f"Quiet meeting room {i}", all_day=False)
+    assert fetch("SELECT search_terms_track(0, 1, 2)")[0][0] > 0  # postings past 2 matter
+    rooms = list(Resource.objects.filter(name__startswith="Quiet"))
+    barrier = threading.Barrier(4)
+
+    def writer(i: int) -> None:
+        try:
+            barrier.wait(10)
+            for j in range(3):
+                with transaction.atomic():
+                    make_resource(venue, category, name=f"Quiet room {i}-{j}", all_day=False)
+                    Resource.objects.filter(pk=rooms[i].pk).update(
+                        description=f"A quiet meeting room, rewritten {j} times.")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    kept_equals_recount()
+    assert fetch("SELECT f.documents FROM search_termfacet f JOIN search_term t"
+                 " ON t.id = f.term_id WHERE t.key = %s AND f.kind = 0", ["'quiet'"]) == [(16,)]

@@ -4,6 +4,7 @@ them only where they are exact."""
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from booking.models import Amenity, Category, Resource, Venue
 from search.query import query_parse
@@ -181,3 +182,30 @@ def test_untracked_terms_are_counted(catalogue):  # noqa: F811
 
     assert resource_search(text="room ").total == 4
     assert term_of("room ") is None
+
+
+def plan_of(text: str) -> str:
+    """EXPLAIN ANALYZE of the search statement (the second) for `text`."""
+    with CaptureQueriesContext(connection) as captured:
+        resource_search(text=text)
+    sql = captured.captured_queries[-1]["sql"]
+    return "\n".join(row[0] for row in fetch("EXPLAIN (ANALYZE, COSTS OFF) " + sql))
+
+
+def test_a_tracked_term_reads_its_postings_and_counts_only(catalogue):  # noqa: F811
+    untrack()
+    counted = plan_of("room ")
+    track_all()
+    tracked = plan_of("room ")
+
+    def ran(plan: str, name: str) -> bool:
+        lines = [line for line in plan.splitlines() if name in line]
+        assert lines, name
+        return any("never executed" not in line for line in lines)
+
+    assert ran(counted, "search_rum_page")
+    assert ran(tracked, "search_termposting") and not ran(tracked, "search_rum_page")
+    # Neither the page nor the facets read a document.
+    documents = [line for line in tracked.splitlines() if "search_resourcedocument" in line]
+    assert documents and all("never executed" in line for line in documents)
+    assert ran(counted, "search_resourcedocument")
