@@ -92,7 +92,7 @@ bench-availability: db-start
 	$(PY) -m bench.availability --database-name $(BENCH_DB) $(BENCH_ARGS)
 
 # Search over generated catalogues of 100k and 1M resources, each in a database of its own
-# (made on the first run: about 2 and 12-15 minutes; reused after).
+# (made on the first run: about 3 and 25 minutes, tracked terms included; reused after).
 bench-search: migrate
 	$(PY) -m bench.search --database-name rangebook_search_100k --ensure 100000 --runs 5
 	$(PY) -m bench.search --database-name rangebook_search_1m --ensure 1000000 --runs 5

@@ -5,7 +5,7 @@
 
 `--ensure N` first makes the database hold a generated catalogue of N resources: when it is
 missing or holds another number of documents, it is dropped, created, migrated and filled
-by `manage.py generate_catalogue --seed 1` (100k: about 2 min; 1M: about 15 min).
+by `manage.py generate_catalogue --seed 1` (100k: about 3 min; 1M: about 25 min).
 
 The mix is drawn from the catalogue's own vocabulary (search_vocabularyword) with a fixed
 seed, six classes of eight queries: rare words (in 0.005-0.1 % of documents), common words
