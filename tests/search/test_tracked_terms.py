@@ -2,7 +2,10 @@
 what counting and ranking the matches give, after every kind of write, and a search uses
 them only where they are exact."""
 
+import io
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -209,3 +212,15 @@ def test_a_tracked_term_reads_its_postings_and_counts_only(catalogue):  # noqa: 
     documents = [line for line in tracked.splitlines() if "search_resourcedocument" in line]
     assert documents and all("never executed" in line for line in documents)
     assert ran(counted, "search_resourcedocument")
+
+
+def test_search_track_terms_command(catalogue):  # noqa: F811
+    out = io.StringIO()
+    call_command("search_track_terms", share=0, documents=3, stdout=out)
+
+    tracked = fetch("SELECT shape, count(*) FROM search_term GROUP BY shape ORDER BY shape")
+    assert tracked and all(n > 0 for _, n in tracked)
+    total = sum(n for _, n in tracked)
+    assert out.getvalue().startswith(f"{total} terms tracked (")
+    assert term_of("room ") == ("'room'", "lexeme")  # in 4 documents
+    kept_equals_recount()
