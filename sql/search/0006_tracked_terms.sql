@@ -162,7 +162,10 @@ BEGIN
         WHERE r.id = ANY (p_resource_ids)
     ),
     old AS (
-        SELECT d.resource_id, d.words, d.document, d.category_id, d.city, d.amenity_ids,
+        -- The document detoasted once (`||` makes a copy in memory): each tracked term
+        -- it may match reads it twice.
+        SELECT d.resource_id, d.words, d.document || ''::tsvector AS document,
+               d.category_id, d.city, d.amenity_ids,
                d.is_active
         FROM search_resourcedocument d
         WHERE d.resource_id = ANY (p_resource_ids)
