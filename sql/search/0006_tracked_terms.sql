@@ -9,7 +9,7 @@
 --   lexeme   'eight'                 a word (a typo whose corrections leave one lexeme)
 --   any      'head' | 'headphon'     a word being typed with its completions, as lexemes
 --                                   in some document, distinct, sorted
---   phrase   'meet' <-> 'room'       two quoted words
+--   phrase   'meet' <-> 'room'       two or three quoted words
 -- search_terms_track() chooses the terms matching at least a share of the active
 -- documents and counts them from scratch; from then on search_document_refresh() keeps,
 -- in the same statement that writes the documents:
@@ -17,9 +17,9 @@
 --       in all (kind 0), per category id (1), city (2) and amenity id (3);
 --   search_termposting(term_id, score, resource_id): every active match whose score
 --       (search_term_score(), the score the ranked page orders by) is at least the term's
---       min_score, chosen when tracking so that about p_postings matches have one. Every
---       match without a posting scores below every posting, so the top k postings are the
---       top k matches as long as k <= postings (search_term.postings).
+--       min_score, chosen when tracking so that 100 to 2 * p_postings matches have one
+--       where ties allow. Every match without a posting scores below every posting, so the
+--       top k postings are the top k matches as long as k <= postings (search_term.postings).
 -- A search uses a term only when its query's text is the term's key; any other query (and
 -- any query with filters) is counted and ranked from the documents as before. Untracked
 -- queries are only slower, never wrong.
