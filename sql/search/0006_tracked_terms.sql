@@ -389,6 +389,9 @@ BEGIN
 
     INSERT INTO search_term (key, query, shape, min_score, postings)
     SELECT key, query, shape, 0, 0 FROM search_candidate ORDER BY key;
+    IF NOT FOUND THEN
+        RETURN 0;  -- nothing to count: no pass over the documents
+    END IF;
     ANALYZE search_term;
     INSERT INTO search_termlexeme (lexeme, term_id)
     SELECT DISTINCT l, t.id
