@@ -70,7 +70,7 @@ class Vocabulary:
     words: dict[Token, WordInfo]
     rum: bool
     # Per word (token keys, corrections, completions): its lexeme (None for a stop word)
-    # and whether some active document has it. See query.tsquery_text.
+    # and whether some document has it. See query.tsquery_text.
     lexemes: dict[str, tuple[str | None, bool]] = field(default_factory=dict)
 
     def alternatives(self, *, known_too: bool) -> dict[str, list[str]]:
