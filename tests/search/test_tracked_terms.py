@@ -224,3 +224,19 @@ def test_search_track_terms_command(catalogue):  # noqa: F811
     assert out.getvalue().startswith(f"{total} terms tracked (")
     assert term_of("room ") == ("'room'", "lexeme")  # in 4 documents
     kept_equals_recount()
+
+
+def test_tracked_terms_with_gin_count_facets_and_rank_as_gin(catalogue):  # noqa: F811
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("DROP INDEX IF EXISTS search_document_rum")
+        cursor.execute("CREATE INDEX IF NOT EXISTS search_document_gin"
+                       " ON search_resourcedocument USING gin (document)")
+    untrack()
+    counted = [resource_search(text=t, first=100) for t in TEXTS]
+    track_all()
+    tracked = [resource_search(text=t, first=100) for t in TEXTS]
+
+    assert [facets(r) for r in tracked] == [facets(r) for r in counted]
+    assert [page(r) for r in tracked] == [page(r) for r in counted]  # GIN: ties by id
+    assert sum(term_of(t) is not None for t in TEXTS) >= 10
