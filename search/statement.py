@@ -31,11 +31,16 @@ _CATEGORY_SET, _CITY_SET, _AMENITY_SET = 3, 5, 6  # GROUPING() bits of the other
 # the term's facet counts, kept by the document triggers, instead of counting its matches
 # (the counting branch is then skipped by a one-time filter), and its page from the term's
 # postings when they hold it (`usable`; not after a fallback, whose exact matches come first).
+# The postings hold the page when there are at least as many as the page reads (counted up
+# to that many, from the index) or when every match has one.
 _TERM_CTE = """term AS MATERIALIZED (
-    SELECT t.id, NOT (SELECT fallback FROM q) AND (t.postings >= %s OR t.postings = (
+    SELECT t.id, NOT (SELECT fallback FROM q) AND (p.n >= %s OR p.n = (
                SELECT f.documents FROM search_termfacet f
                WHERE f.term_id = t.id AND f.kind = 0 AND f.value = '')) AS usable
-    FROM search_term t WHERE t.key = (SELECT query FROM q)::text)"""
+    FROM search_term t
+    CROSS JOIN LATERAL (SELECT count(*) AS n FROM (
+        SELECT FROM search_termposting WHERE term_id = t.id LIMIT %s) AS x) AS p
+    WHERE t.key = (SELECT query FROM q)::text)"""
 _USABLE = "coalesce((SELECT usable FROM term), false)"
 _POSTINGS_PAGE = f"""SELECT p.resource_id, p.score, NULL::text AS sort_name, 1 AS tier,
            row_number() OVER () AS ord
@@ -124,7 +129,7 @@ def search_statement(plan, filters: SearchFilters, position, first: int, availab
     tracked = plan.ranked and available_during is None and filters.none
     if tracked:
         ctes.append(_TERM_CTE)
-        params.append(_limit(position, first))
+        params += [_limit(position, first), _limit(position, first)]
     if available_during is None:
         page_sql, page_params = _page(plan, f"{match} AND {where}", where_params, position,
                                       first, filters=filters, postings=tracked and plan.rum)

@@ -19,7 +19,8 @@
 --       (search_term_score(), the score the ranked page orders by) is at least the term's
 --       min_score, chosen when tracking so that 100 to 2 * p_postings matches have one
 --       where ties allow. Every match without a posting scores below every posting, so the
---       top k postings are the top k matches as long as k <= postings (search_term.postings).
+--       top k postings are the top k matches as long as k <= the term's postings (counted by
+--       the search, up to k: no counter for concurrent writers to wait on, or deadlock over).
 -- A search uses a term only when its query's text is the term's key; any other query (and
 -- any query with filters) is counted and ranked from the documents as before. Untracked
 -- queries are only slower, never wrong.
@@ -35,8 +36,7 @@ CREATE TABLE search_term (
     key text COLLATE "C" NOT NULL UNIQUE,
     query tsquery NOT NULL,
     shape text NOT NULL CHECK (shape IN ('lexeme', 'any', 'phrase')),
-    min_score real NOT NULL,
-    postings integer NOT NULL
+    min_score real NOT NULL
 );
 -- The lexemes through which a document reaches the terms it may match: every lexeme of a
 -- lexeme or any term, the rarest of a phrase (a phrase needs all of them).
@@ -245,11 +245,6 @@ BEGIN
         SELECT term_id, score, resource_id FROM posting_delta WHERE n > 0
         ON CONFLICT DO NOTHING
     ),
-    posting_count AS (
-        UPDATE search_term t SET postings = t.postings + x.n
-        FROM (SELECT term_id, sum(n)::int AS n FROM posting_delta GROUP BY term_id) AS x
-        WHERE t.id = x.term_id
-    ),
     delta AS (
         SELECT word, sum(n)::int AS n
         FROM (
@@ -387,8 +382,8 @@ BEGIN
       AND NOT EXISTS (SELECT FROM unnest(c.lexemes) AS x WHERE x !~ '^[[:alnum:]]+$')
     ON CONFLICT DO NOTHING;
 
-    INSERT INTO search_term (key, query, shape, min_score, postings)
-    SELECT key, query, shape, 0, 0 FROM search_candidate ORDER BY key;
+    INSERT INTO search_term (key, query, shape, min_score)
+    SELECT key, query, shape, 0 FROM search_candidate ORDER BY key;
     IF NOT FOUND THEN
         RETURN 0;  -- nothing to count: no pass over the documents
     END IF;
@@ -474,9 +469,6 @@ BEGIN
     WHERE m.score >= t.min_score;
     CREATE UNIQUE INDEX search_termposting_page
         ON search_termposting (term_id, score DESC, resource_id);
-    UPDATE search_term t SET postings = x.n
-    FROM (SELECT term_id, count(*)::int AS n FROM search_termposting GROUP BY term_id) AS x
-    WHERE t.id = x.term_id;
 
     SELECT count(*) INTO tracked FROM search_term;
     RETURN tracked;
@@ -491,7 +483,6 @@ AS $$
 BEGIN
     DELETE FROM search_termfacet;
     DELETE FROM search_termposting;
-    UPDATE search_term SET postings = 0;
     RETURN NULL;
 END
 $$;

@@ -39,14 +39,11 @@ POSTINGS_RECOUNT = """
 """
 POSTINGS_KEPT = """SELECT t.key, p.score, p.resource_id FROM search_termposting p
                    JOIN search_term t ON t.id = p.term_id"""
-POSTINGS_COUNTED = """SELECT t.postings, (SELECT count(*) FROM search_termposting p
-                                          WHERE p.term_id = t.id) FROM search_term t"""
 
 
 def kept_equals_recount():
     assert sorted(fetch(KEPT)) == sorted(fetch(RECOUNT))
     assert sorted(fetch(POSTINGS_KEPT)) == sorted(fetch(POSTINGS_RECOUNT))
-    assert all(kept == counted for kept, counted in fetch(POSTINGS_COUNTED))
 
 
 def fetch(sql: str, params=()) -> list:
@@ -147,7 +144,6 @@ def test_tracked_terms_follow_delete_and_truncate(catalogue):  # noqa: F811
         cursor.execute("TRUNCATE search_resourcedocument")
     assert fetch(KEPT) == []
     assert fetch(POSTINGS_KEPT) == []
-    assert {kept for kept, _ in fetch(POSTINGS_COUNTED)} == {0}
 
 
 def test_pages_past_the_postings_are_ranked_from_the_documents(catalogue):  # noqa: F811
@@ -169,7 +165,8 @@ def test_pages_past_the_postings_are_ranked_from_the_documents(catalogue):  # no
     assert len(tracked) == len(counted) == 4
     assert sorted(tracked, key=lambda p: (-p[0][1], p[0][0])) == sorted(
         counted, key=lambda p: (-p[0][1], p[0][0]))
-    assert fetch("SELECT postings FROM search_term WHERE key = %s", ["'room'"])[0][0] < 4
+    assert fetch("SELECT count(*) FROM search_termposting p JOIN search_term t"
+                 " ON t.id = p.term_id WHERE t.key = %s", ["'room'"])[0][0] == 2
 
 
 def test_tracked_terms_not_used_with_filters(catalogue):  # noqa: F811
