@@ -71,9 +71,11 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute(index)
         with connection.cursor() as cursor:
+            # Statistics first: the tracking's joins are planned from them.
+            cursor.execute("VACUUM ANALYZE search_resourcedocument")
+            self.stderr.write("Tracking the frequent terms ...")
             # Which terms are frequent is known only now (sql/search/0006_tracked_terms.sql).
             cursor.execute("SELECT search_terms_track(%s, %s)", [TRACK_SHARE, TRACK_DOCUMENTS])
-            cursor.execute("VACUUM ANALYZE search_resourcedocument")
             cursor.execute("ANALYZE")
         self.stdout.write(f"{resources} resources in {time.monotonic() - started:.0f} s.")
 
