@@ -388,7 +388,9 @@ def customers_ensure(count: int) -> list[int]:
         for name in names
         if name not in existing
     )
-    return list(user_model.objects.filter(username__in=names).values_list("pk", flat=True))
+    # In name order: rng.choice() picks by position, and a heap's order is not fixed.
+    return list(user_model.objects.filter(username__in=names).order_by("username")
+                .values_list("pk", flat=True))
 
 
 # --- local time -----------------------------------------------------------------------
