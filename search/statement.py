@@ -14,7 +14,7 @@ from search.query import negative_tsquery_text
 
 # The exact query finding fewer matches than this brings in corrections of known words too.
 FEW = 3
-MARK_START, MARK_STOP = "\x02", "\x03"  # never in catalogue text; become <mark> after escaping
+MARK_START, MARK_STOP = "\x02", "\x03"  # removed from the text highlighted; <mark> after escaping
 SNIPPET = (f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxFragments=2, MaxWords=24, "
            "MinWords=8, FragmentDelimiter=\" … \"")
 WHOLE = f"StartSel={MARK_START}, StopSel={MARK_STOP}, HighlightAll=true"
@@ -74,13 +74,18 @@ _FACETS = f"""
            GROUP BY id) f
      JOIN booking_amenity a ON a.id = f.id)"""
 
-# ts_headline re-parses the text: evaluated for the rows of the page only.
-_PAGE = """
+# ts_headline re-parses the text: evaluated for the rows of the page only. Stored text may
+# hold the marker characters themselves (raw SQL, an import): they are removed from the text
+# highlighted, or they would become stray <mark> tags.
+_UNMARKED = "translate({}, chr(2) || chr(3), '')"
+_NAME, _DESCRIPTION = _UNMARKED.format("r.name"), _UNMARKED.format("r.description")
+_PAGE = f"""
     (SELECT json_agg(json_build_array(
          p.resource_id, p.score, p.tier, r.name, r.slug, v.name, v.city, c.name,
-         coalesce(ts_headline('search_english', r.name, (SELECT highlight FROM q), %s), r.name),
-         coalesce(ts_headline('search_english', r.description, (SELECT highlight FROM q), %s),
-                  left(r.description, 200)),
+         coalesce(ts_headline('search_english', {_NAME}, (SELECT highlight FROM q), %s),
+                  {_NAME}),
+         coalesce(ts_headline('search_english', {_DESCRIPTION}, (SELECT highlight FROM q), %s),
+                  left({_DESCRIPTION}, 200)),
          rate.price_per_hour, rate.currency)
          ORDER BY p.tier, p.ord, p.sort_name, p.resource_id)
      FROM page p

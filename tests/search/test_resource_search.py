@@ -103,6 +103,17 @@ def test_search_snippets_escape_html_and_mark_matches(catalogue):
     assert stube.snippet_html == "Wood panels &amp; a tiled <mark>stove</mark>"
 
 
+def test_search_highlights_ignore_marker_characters_in_stored_text(venue, category):
+    # The highlight markers are \x02 and \x03: stored text holding them (raw SQL, an
+    # import) must not turn into stray <mark> tags.
+    make_resource(venue, category, name="Quiet \x02Room\x03",
+                  description="A \x03calm\x02 room, quiet \x02 all day.")
+
+    hit = resource_search(text="quiet").hits[0]
+
+    assert hit.name_html == "<mark>Quiet</mark> Room"
+    assert hit.snippet_html == "calm room, <mark>quiet</mark>"
+
 def test_search_pages_are_disjoint_and_complete(catalogue):
     everything = names(resource_search(text="room or studio or hall or stove ", first=100))
     pages, after = [], None
