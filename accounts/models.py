@@ -1,10 +1,17 @@
-"""Bearer API tokens. Only a SHA-256 digest is stored: a leaked table reveals no token."""
+"""Bearer API tokens. Only a SHA-256 digest is stored: a leaked table reveals no token.
 
+A token works until it is revoked or expires (RANGEBOOK_TOKEN_DAYS after it is made,
+unless made with another lifetime or none), and only while its user is active.
+"""
+
+import datetime as dt
 import hashlib
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 TOKEN_PREFIX = "rbk_"
 
@@ -16,7 +23,8 @@ def digest(token: str) -> str:
 
 class ApiTokenQuerySet(models.QuerySet):
     def usable(self):
-        return self.filter(revoked_at__isnull=True, user__is_active=True)
+        return self.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()),
+                           revoked_at__isnull=True, user__is_active=True)
 
 
 class ApiToken(models.Model):
@@ -29,6 +37,8 @@ class ApiToken(models.Model):
         max_length=12, editable=False, help_text="The token's first characters."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="The token stops working then; empty: never.")
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
@@ -40,17 +50,27 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.hint}…)"
 
 
-def api_token_create(*, user, name: str) -> tuple[ApiToken, str]:
-    """A new token for `user`, and its secret, which is shown once and never stored."""
+_DEFAULT = object()
+
+
+def api_token_create(*, user, name: str, lifetime=_DEFAULT) -> tuple[ApiToken, str]:
+    """A new token for `user`, and its secret, which is shown once and never stored.
+
+    It expires after `lifetime` (a timedelta; None: never), by default
+    settings.RANGEBOOK_TOKEN_DAYS days.
+    """
+    if lifetime is _DEFAULT:
+        lifetime = dt.timedelta(days=settings.RANGEBOOK_TOKEN_DAYS)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name, key_digest=digest(secret), hint=secret[:8]
+        user=user, name=name, key_digest=digest(secret), hint=secret[:8],
+        expires_at=timezone.now() + lifetime if lifetime is not None else None,
     )
     return token, secret
 
 
 def api_token_user(secret: str):
-    """The active user a usable token belongs to, or None."""
+    """The active user a usable token (not revoked, not expired) belongs to, or None."""
     token = (
         ApiToken.objects.usable().select_related("user").filter(key_digest=digest(secret)).first()
     )

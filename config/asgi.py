@@ -1,10 +1,11 @@
 """ASGI entry point: `uvicorn config.asgi:application`.
 
-POST /graphql (the API) goes to schema.views.GraphQLHTTPHandler: the whole operation in
-one worker-thread hop, no middleware. The rest of HTTP goes to Django with its full
-middleware: the admin, and GET /graphql (GraphiQL for people, queries in the URL) through
-the same view (config/urls.py). Websockets at /graphql go to strawberry's
-graphql-transport-ws handler on the same schema (schema/websocket.py).
+HTTP at /graphql (the API, POST or GET, and GraphiQL for people) goes to
+schema.views.GraphQLHTTPHandler: the whole operation in one worker-thread hop, no
+middleware, its statements guarded (timeouts by role, cancelled when the client leaves).
+The rest of HTTP goes to Django with its full middleware: the admin (whose sync views
+share one thread, which API requests must not hold). Websockets at /graphql go to
+strawberry's graphql-transport-ws handler on the same schema (schema/websocket.py).
 """
 
 import os
@@ -28,7 +29,7 @@ from schema.websocket import websocket_application  # noqa: E402
 # Serves the admin's CSS and JS from the app directories; a production deployment
 # would put a web server or CDN in front instead.
 http_application = ASGIStaticFilesHandler(django_application)
-graphql_post = GraphQLHTTPHandler(graphql_view(schema, graphql_ide=None))
+graphql_http = GraphQLHTTPHandler(graphql_view(schema))
 graphql_websocket = websocket_application(schema)
 
 
@@ -40,8 +41,8 @@ async def application(scope, receive, send):
         return await send({"type": "websocket.close"})  # handshake refused (403)
     if scope["type"] == "lifespan":
         return await _lifespan(receive, send)
-    if scope["path"] == "/graphql" and scope["method"] == "POST":
-        return await graphql_post(scope, receive, send)
+    if scope["path"] == "/graphql":
+        return await graphql_http(scope, receive, send)
     return await http_application(scope, receive, send)
 
 

@@ -1,7 +1,8 @@
 """The GraphQL schema: each domain package exports Query (and Mutation); merged here.
 
-Protection: query depth, aliases and tokens are limited; pages hold at most 100 items;
-every error leaves with a code and no internals (schema/errors.py).
+Protection: the document's size, depth, aliases and estimated cost are limited, each
+checked in linear time (schema/limits.py); pages hold at most 100 items; every error
+leaves with a code and no internals (schema/errors.py).
 """
 
 import contextlib
@@ -9,15 +10,7 @@ import datetime
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types.execution import PreExecutionError
@@ -31,23 +24,12 @@ from schema.booking.queries import Query as BookingQuery
 from schema.booking.subscriptions import Subscription as BookingSubscription
 from schema.common import DATETIME_SCALAR
 from schema.errors import code_errors
+from schema.limits import DocumentLimits
 from schema.search.queries import Query as SearchQuery
-
-MAX_DEPTH = 10
-MAX_ALIASES = 20
-MAX_TOKENS = 2000
 
 Query = merge_types("Query", (BookingQuery, AvailabilityQuery, SearchQuery))
 Mutation = merge_types("Mutation", (BookingMutation,))
 Subscription = merge_types("Subscription", (BookingSubscription,))
-
-# The limits' validation rules, made once: rule classes made per request (one per
-# limiter instance) would give every request a new ValidationCache key.
-LIMIT_RULES = (*QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-               *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules)
-# Documents parsed and validated once per distinct text: clients send the same few
-# operations over and over. Bounded LRU caches, so unique texts cannot grow memory.
-DOCUMENT_CACHE_SIZE = 256
 
 
 class QueryOptimizer(DjangoOptimizerExtension):
@@ -105,13 +87,9 @@ def make_schema(*, direct_resolvers: bool = True) -> Schema:
         subscription=Subscription,
         config=StrawberryConfig(relay_max_results=MAX_PAGE,
                                 scalar_map={datetime.datetime: DATETIME_SCALAR}),
-        extensions=[
-            QueryOptimizer,
-            lambda: AddValidationRules(LIMIT_RULES),
-            lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-            lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-            lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
-        ],
+        # Documents are parsed and validated once per distinct text (clients send the same
+        # few operations over and over), in bounded caches, and limited (schema/limits.py).
+        extensions=[DocumentLimits, QueryOptimizer],
     )
     if direct_resolvers:
         fastpath.install(made)

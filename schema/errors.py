@@ -9,11 +9,14 @@ import logging
 import strawberry
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DatabaseError, DataError, InterfaceError, OperationalError
 from graphql.error import GraphQLError
+from psycopg import errors as pg_errors
 
 from booking.errors import AvailabilityError, BookingConflict, BookingError
 from schema.common import DateTimeRange, range_out
+from schema.context import InvalidCredentials
+from schema.guard import RequestCancelled
 
 logger = logging.getLogger("rangebook.api")
 
@@ -46,6 +49,31 @@ class PermissionDenied(Error):
 
 
 NUL_TEXT = "Text may not contain NUL characters."
+
+
+# Failures of the database rather than of the request: a code and a message for each.
+DATABASE_ERRORS = {
+    "timeout": "The request took too long and was stopped; ask for less, or try again.",
+    "invalid_regex": "The regular expression is not valid.",
+    "cancelled": "The request was cancelled.",
+    "database_unavailable": "The database is unavailable; try again shortly.",
+}
+
+
+def database_error_code(exc: Exception) -> str | None:
+    """The code of a database failure (timeouts, lost connections), or None."""
+    if isinstance(exc, RequestCancelled):
+        return "cancelled"
+    if not isinstance(exc, DatabaseError):
+        return None
+    cause = exc.__cause__
+    if isinstance(cause, pg_errors.QueryCanceled | pg_errors.LockNotAvailable):
+        return "timeout"  # statement_timeout, lock_timeout (schema/guard.py), or a cancel
+    if isinstance(cause, pg_errors.InvalidRegularExpression):
+        return "invalid_regex"
+    if isinstance(exc, OperationalError | InterfaceError):
+        return "database_unavailable"  # no session to be had, or it broke
+    return None
 
 
 def is_nul_text(exc: Exception) -> bool:
@@ -100,6 +128,12 @@ def _coded(error: GraphQLError) -> GraphQLError:
         return _copy(error, str(original) or "Not allowed.", {"code": "permission_denied"})
     if is_nul_text(original):
         return _copy(error, NUL_TEXT, {"code": "invalid_text"})
+    if code := database_error_code(original):
+        return _copy(error, DATABASE_ERRORS[code], {"code": code})
+    if isinstance(original, InvalidCredentials):
+        return _copy(error, str(original), {"code": "invalid_token"})
+    if isinstance(original, RecursionError):  # input nested deeper than Python recurses
+        return _copy(error, "The input is nested too deeply.", {"code": "input_too_deep"})
     if isinstance(original, ValueError) and str(original).startswith("Argument '"):
         # strawberry-django's page-size limit ("Argument 'first' cannot be higher ...").
         return _copy(error, str(original), {"code": "page_too_large"})

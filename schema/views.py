@@ -1,14 +1,21 @@
 """GraphQL over HTTP: strawberry's sync Django view, served from ASGI in one thread hop.
 
 The operation (authentication, every resolver, every query, the JSON) runs in one worker
-thread, as the sync view does; the event loop only reads the body and sends the answer.
-Django's own ASGI handler would add a hop for request_started, one for the middleware
-chain and one for request_finished, and an async view one per resolver that reads the
-database (tests/live/test_thread_hops.py counts them).
+thread, as the sync view does; the event loop only reads the body, watches for the client
+leaving, and sends the answer. Django's own ASGI handler would add a hop for
+request_started, one for the middleware chain and one for request_finished, and an async
+view one per resolver that reads the database (tests/live/test_thread_hops.py counts them).
+
+Every answer is JSON; a request the API cannot take is a 4xx with a code
+(`{"errors": [{"message", "extensions": {"code"}}]}`), never Django's HTML pages.
 """
 
+import asyncio
+import contextlib
 import functools
+import io
 import json
+import logging
 import re
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,44 +23,101 @@ from asgiref.sync import sync_to_async
 from cross_web import HTTPException  # strawberry's own 400s (its dependency cross-web)
 from django.conf import settings
 from django.core import signals
+from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
-from django.core.handlers.exception import convert_exception_to_response
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.templatetags.static import static
 from django.urls import set_script_prefix
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView as StrawberryGraphQLView
 from strawberry.http.ides import get_graphql_ide_html
 
-from schema.context import Context
+from schema.context import Context, InvalidCredentials
+from schema.guard import StatementGuard
+
+logger = logging.getLogger("rangebook.api")
+
+# A GraphQL request is a document of at most 20,000 characters (schema/limits.py) and its
+# variables: 256 KiB leaves room for large variables and keeps a body in memory.
+MAX_BODY_BYTES = 256 * 1024
+
+
+class CodedHTTPException(HTTPException):
+    def __init__(self, status_code: int, reason: str, code: str, headers: dict | None = None):
+        super().__init__(status_code, reason)
+        self.code = code
+        self.headers = headers or {}
+
+
+# strawberry's own refusals, by their text; any other is `bad_request`.
+_STRAWBERRY_CODES = {
+    "Unable to parse request body as JSON": "invalid_json",
+    "Unsupported content type": "unsupported_content_type",
+    "No GraphQL query found in the request": "missing_query",
+    "Batching is not enabled": "batching_not_enabled",
+    "GraphQL only supports GET and POST requests.": "method_not_allowed",
+    "Not Found": "not_found",
+}
+
+
+def error_response(status: int, message: str, code: str, headers=None) -> JsonResponse:
+    """An HTTP error in GraphQL's shape: one error with a message and a code."""
+    response = JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
+                            status=status, headers=headers)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 class GraphQLView(StrawberryGraphQLView):
-    """The endpoint; its context resolves the caller lazily (schema/context.py)."""
+    """The endpoint; its context resolves the caller lazily (schema/context.py), except a
+    bearer token, which is checked first: an invalid one is a 401, not anonymous access."""
 
     def get_context(self, request, response) -> Context:
-        return Context(request=request, response=response)
+        context = Context(request=request, response=response,
+                          guard=getattr(request, "statement_guard", None))
+        if "Authorization" in request.headers:
+            try:
+                context.user()
+            except InvalidCredentials as error:
+                raise CodedHTTPException(401, str(error), "invalid_token", headers={
+                    "WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+        return context
 
     def render_graphql_ide(self, request):
         return HttpResponse(graphiql_html())
 
-    # strawberry reads a JSON body without guarding two cases, each a 500: bytes that are
-    # not UTF-8, and JSON that is not an object or a list (`0`, `"x"`, `null`).
+    # strawberry reads a JSON body without guarding three cases, each a 500: bytes that are
+    # not UTF-8, JSON nested deeper than Python's recursion limit, and JSON that is not an
+    # object or a list (`0`, `"x"`, `null`).
     def parse_http_body(self, request):
         try:
             return super().parse_http_body(request)
         except UnicodeDecodeError:
-            raise HTTPException(400, "The request body is not UTF-8.") from None
+            raise CodedHTTPException(400, "The request body is not UTF-8.",
+                                     "invalid_json") from None
 
     def parse_json(self, data):
-        parsed = super().parse_json(data)
+        try:
+            parsed = super().parse_json(data)
+        except RecursionError:
+            raise CodedHTTPException(400, "The request body is nested too deeply.",
+                                     "invalid_json") from None
         if not isinstance(parsed, dict | list):
-            raise HTTPException(400, "The request body must be a JSON object.")
+            raise CodedHTTPException(400, "The request body must be a JSON object.",
+                                     "invalid_json")
         return parsed
 
     def dispatch(self, request, *args, **kwargs):
-        response = super().dispatch(request, *args, **kwargs)
+        try:
+            response = self.run(request=request)
+        except HTTPException as error:
+            code = getattr(error, "code", None) or _STRAWBERRY_CODES.get(
+                error.reason, "method_not_allowed" if error.status_code == 405
+                else "bad_request")
+            response = error_response(error.status_code, error.reason, code,
+                                      getattr(error, "headers", None))
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")  # also the GraphiQL page
         return response
 
 
@@ -93,25 +157,27 @@ def graphql_view(schema, graphql_ide: str | None = "graphiql"):
     return csrf_exempt(GraphQLView.as_view(schema=schema, graphql_ide=graphql_ide))
 
 
+class BodyTooLarge(Exception):
+    pass
+
+
 class GraphQLHTTPHandler(ASGIHandler):
-    """An ASGI app for POST /graphql: no middleware, the view and its signals in one hop.
+    """An ASGI app for /graphql: no middleware, the view and its signals in one hop.
 
     The API needs none of the admin's middleware: sessions are read by the context only
-    when a request carries the cookie, responses are JSON (no clickjacking header), and
-    the audit trail names the actor through the booking services.
+    when a request carries the cookie, responses are JSON (no clickjacking header but the
+    view's own), and the audit trail names the actor through the booking services.
 
     Requests run on a pool of long-lived threads, as many as the process may hold
     PostgreSQL sessions (RANGEBOOK_DB_POOL): a slow operation does not hold up the others,
     and no request waits for a thread to start (Django's handler starts one per request).
-    Each request gives its database connection back to the pool when it ends.
+    Each request gives its database connection back to the pool when it ends. A body
+    larger than MAX_BODY_BYTES is refused (413) before it is read whole; a client that
+    disconnects has its running statement cancelled (schema/guard.py).
     """
 
     def __init__(self, view):
-        def checked(request):
-            request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it for the rest
-            return view(request)
-
-        self.view = convert_exception_to_response(checked)
+        self.view = view
         pool = settings.DATABASES["default"]["OPTIONS"].get("pool") or {}
         self.executor = ThreadPoolExecutor(  # a thread per PostgreSQL session of the pool
             max_workers=pool.get("max_size", 8), thread_name_prefix="graphql")
@@ -125,25 +191,75 @@ class GraphQLHTTPHandler(ASGIHandler):
 
     async def handle(self, scope, receive, send):
         try:
-            body_file = await self.read_body(receive)
+            body_file = await self._read_body(scope, receive)
+        except BodyTooLarge:
+            return await self.send_response(error_response(
+                413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes.",
+                "body_too_large"), send)
         except Exception:  # RequestAborted: the client went away
             return
         set_script_prefix(get_script_prefix(scope))
-        try:
-            response = await sync_to_async(self.serve, thread_sensitive=False,
-                                           executor=self.executor)(scope, body_file)
-        finally:
-            body_file.close()
-        await self.send_response(response, send)
+        guard = StatementGuard()
+        served = asyncio.ensure_future(sync_to_async(
+            self.serve, thread_sensitive=False, executor=self.executor)(scope, body_file, guard))
+        gone = asyncio.ensure_future(_disconnected(receive))
+        await asyncio.wait((served, gone), return_when=asyncio.FIRST_COMPLETED)
+        gone.cancel()
+        if not served.done():  # the client left: stop its statements, answer nobody
+            await asyncio.get_running_loop().run_in_executor(None, guard.cancel)
+            with contextlib.suppress(Exception):
+                await served
+            return
+        await self.send_response(served.result(), send)
 
-    def serve(self, scope, body_file):
+    async def _read_body(self, scope, receive) -> io.BytesIO:
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
+        if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+            raise BodyTooLarge
+        body, size = io.BytesIO(), 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ConnectionAbortedError
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise BodyTooLarge
+            body.write(chunk)
+            if not message.get("more_body", False):
+                break
+        body.seek(0)
+        return body
+
+    def serve(self, scope, body_file, guard: StatementGuard):
         signals.request_started.send(sender=self.__class__, scope=scope)
         try:
             request, response = self.create_request(scope, body_file)
             if request is not None:
-                response = self.view(request)  # an exception becomes a 4xx or 500 response
+                response = self._respond(request, guard)
         finally:
             # request_finished: Django closes the database connection (back to the pool).
             signals.request_finished.send(sender=self.__class__)
         response._handler_class = self.__class__
         return response
+
+    def _respond(self, request, guard: StatementGuard):
+        try:
+            request.get_host()  # ALLOWED_HOSTS, as CommonMiddleware checks it for the rest
+        except DisallowedHost:
+            return error_response(400, "This host name is not served here.", "bad_host")
+        if settings.SECURE_SSL_REDIRECT and not request.is_secure():
+            return error_response(403, "Use HTTPS.", "https_required")
+        request.statement_guard = guard
+        try:
+            with guard.serving():
+                return self.view(request)
+        except Exception:
+            logger.exception("Unexpected error serving %s", request.path)
+            return error_response(500, "Internal server error.", "internal_error")
+
+
+async def _disconnected(receive) -> None:
+    """Returns when the client has gone away (after the body, receive() waits for that)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass

@@ -13,7 +13,9 @@ from config import localdb
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "rangebook-dev-only-not-secret")
-DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+# Off unless asked for (DJANGO_DEBUG=1): Django's debug page shows settings and tracebacks
+# to whoever triggers an error. Production: config/settings/production.py.
+DEBUG = os.environ.get("DJANGO_DEBUG", "0") == "1"
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",")
 
 INSTALLED_APPS = [
@@ -45,6 +47,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the acting user of every tracked write made while serving a request.
     "pghistory.middleware.HistoryMiddleware",
+    # Statement and lock timeouts by the user's role, as for the API (schema/guard.py).
+    "schema.guard.StatementGuardMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -93,12 +97,31 @@ _database["OPTIONS"] = {**_database.get("OPTIONS", {}), "options": "-c jit=off"}
 # CONN_MAX_AGE would never reuse a session and each request paid for a new PostgreSQL
 # backend. psycopg's pool (Django >= 5.1) hands the sessions from thread to thread instead.
 _pool_size = int(os.environ.get("RANGEBOOK_DB_POOL", "0"))
+
+# Limits on each SQL statement of an API request, by who asks (schema/guard.py): anonymous
+# callers only read and get the shortest; staff may run reports. PostgreSQL syntax.
+RANGEBOOK_DB_TIMEOUTS = {
+    "anonymous": {"statement": "2s", "lock": "1s"},
+    "customer": {"statement": "5s", "lock": "3s"},
+    "staff": {"statement": "30s", "lock": "10s"},
+}
 if _pool_size:
-    _database["OPTIONS"]["pool"] = {"min_size": min(2, _pool_size), "max_size": _pool_size}
+    # A server's sessions: checked before each use (a restarted database costs only the
+    # requests in flight, not one failure per stale session), a request waits at most 3 s
+    # for one, and they start with the customer limits, which hold where no request's
+    # guard sets others (websocket operations). Commands and migrations have no limits.
+    _database["OPTIONS"]["pool"] = {"min_size": min(2, _pool_size), "max_size": _pool_size,
+                                    "timeout": 3}
+    _database["OPTIONS"]["options"] += "".join(
+        f" -c {name}={value}" for name, value in (
+            ("statement_timeout", RANGEBOOK_DB_TIMEOUTS["customer"]["statement"]),
+            ("lock_timeout", RANGEBOOK_DB_TIMEOUTS["customer"]["lock"]),
+            ("idle_in_transaction_session_timeout", "60s")))
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.postgresql",
         "CONN_MAX_AGE": 0,
+        "CONN_HEALTH_CHECKS": bool(_pool_size),
         **_database,
         "TEST": {"NAME": os.environ.get("RANGEBOOK_TEST_DB", "test_rangebook")},
     }
@@ -124,6 +147,8 @@ STATICFILES_DIRS = [("graphiql", GRAPHIQL_ASSETS)] if GRAPHIQL_ASSETS.is_dir() e
 
 # Holds are released when a client neither confirms nor cancels them in time.
 RANGEBOOK_HOLD_MINUTES = 15
+# API tokens expire this many days after they are made, unless made with another lifetime.
+RANGEBOOK_TOKEN_DAYS = 90
 
 LOGGING = {
     "version": 1,
