@@ -72,8 +72,13 @@ def resource_slots(
     party_size: int | None = None,
     now: dt.datetime | None = None,
     ignore_booking_id: int | None = None,
+    max_slots: int | None = None,
 ) -> dict[int, list[dt.datetime]]:
-    """Bookable slot starts per active resource; each slot is [start, start + duration)."""
+    """Bookable slot starts per active resource; each slot is [start, start + duration).
+
+    AvailabilityError `too_many_slots` when there are more than `max_slots` in all, counted
+    before any is built.
+    """
     resource_ids = list(resource_ids)
     window = _window(window)
     _check_positive(duration, "invalid_duration", "duration")
@@ -98,6 +103,11 @@ def resource_slots(
         ],
         binary=True,
     )
+    if max_slots is not None and (count := _count_runs(runs)) > max_slots:
+        raise AvailabilityError(
+            f"This asks for {count:,} slots; at most {max_slots:,} are returned at once. "
+            "Use a longer step, fewer resources or a shorter window.",
+            code="too_many_slots", field="window")
     return _expand_runs(runs)
 
 
@@ -318,6 +328,11 @@ _FIRST_SLOT_PER_ACTIVE_RESOURCE = """
     GROUP BY r.id
     ORDER BY r.id
 """
+
+
+def _count_runs(runs: list[tuple]) -> int:
+    """The number of slot starts the runs (resource, first, last, step) hold."""
+    return sum((last - first) // step + 1 for _, first, last, step in runs if first is not None)
 
 
 def _expand_runs(runs: list[tuple]) -> dict[int, list[dt.datetime]]:

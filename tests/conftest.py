@@ -5,11 +5,23 @@ import zoneinfo
 
 import pgtrigger
 import pytest
+from django.db import connection
 from django.db.backends.postgresql.psycopg_any import NumericRange
 
 from booking.models import Category, OpeningHours, Resource, Venue
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database commits without waiting for the disk: a crash could lose a test's
+    last commits, nothing else. The project's own databases are durable (config/localdb.py,
+    booking/checks.py); tests/abuse/test_crash.py crashes a durable cluster of its own."""
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        name = connection.ops.quote_name(connection.settings_dict["NAME"])
+        cursor.execute(f"ALTER DATABASE {name} SET synchronous_commit = off")
+        cursor.execute("SET synchronous_commit = off")
 
 
 @pytest.hookimpl(wrapper=True)
