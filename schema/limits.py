@@ -51,6 +51,7 @@ MAX_QUERY_CHARS = 20_000
 MAX_TOKENS = 2_000
 MAX_DEPTH = 10
 MAX_ALIASES = 20
+MAX_SELECTIONS = 100  # fields and fragments side by side in one selection set
 MAX_INPUT_DEPTH = 16
 MAX_COST = 50_000
 # graphql-core's check that fields of one response name can merge compares them in pairs;
@@ -137,8 +138,14 @@ def _coded_abort(error: GraphQLError) -> GraphQLError:
 
 
 def shape_errors(document: DocumentNode) -> list[GraphQLError]:
-    """Depth and alias limit errors of a document (any document: invalid ones too)."""
-    aliases = sum(1 for node in _field_nodes(document) if node.alias)
+    """Limit errors of a document's shape (any document: invalid ones too): selections side
+    by side (graphql-core compares those of one name in pairs), aliases, depth."""
+    widest = max((len(s.selections) for s in _selection_sets(document)), default=0)
+    if widest > MAX_SELECTIONS:
+        return [limit_error(f"A selection set has {widest} selections; at most "
+                            f"{MAX_SELECTIONS} are allowed.", "query_too_complex")]
+    aliases = sum(1 for s in _selection_sets(document) for node in s.selections
+                  if isinstance(node, FieldNode) and node.alias)
     if aliases > MAX_ALIASES:
         return [limit_error(f"{aliases} aliases found. Allowed: {MAX_ALIASES}",
                             "too_many_aliases")]
@@ -153,17 +160,15 @@ def shape_errors(document: DocumentNode) -> list[GraphQLError]:
     return []
 
 
-def _field_nodes(document: DocumentNode) -> Iterator[FieldNode]:
-    """Every field node of the document, each once (an explicit stack: no recursion)."""
+def _selection_sets(document: DocumentNode) -> Iterator[SelectionSetNode]:
+    """Every selection set of the document, each once (an explicit stack: no recursion)."""
     stack = [d.selection_set for d in document.definitions
              if isinstance(d, OperationDefinitionNode | FragmentDefinitionNode)]
     while stack:
         selection_set = stack.pop()
-        for selection in selection_set.selections:
-            if isinstance(selection, FieldNode):
-                yield selection
-            if getattr(selection, "selection_set", None) is not None:
-                stack.append(selection.selection_set)
+        yield selection_set
+        stack += [selection.selection_set for selection in selection_set.selections
+                  if getattr(selection, "selection_set", None) is not None]
 
 
 class _FragmentDepths:
@@ -302,6 +307,8 @@ LIST_SIZES = {
     ("ResourceAvailability", "slots"): _slots,
     ("ResourceAvailability", "freePeriods"): lambda args, scope: (
         2 * math.ceil(_window_days(scope)) + 1),
+    ("AvailabilityChange", "freePeriods"): lambda args, scope: (
+        2 * math.ceil(_window_days(scope)) + 1),
     ("SearchResult", "hits"): lambda args, scope: _bounded(scope.get("first", 20), MAX_PAGE),
     ("Facets", "category"): _fixed(FACETS),
     ("Facets", "city"): _fixed(FACETS),
@@ -314,7 +321,8 @@ LIST_SIZES = {
 CONNECTION_FIELDS = {("Query", "resourceConnection"), ("Query", "myBookings"),
                      ("Query", "bookings")}
 # Root fields whose arguments set the size of lists below them (their `scope`).
-SCOPES = {("Query", "availability"), ("Query", "search")}
+SCOPES = {("Query", "availability"), ("Query", "search"),
+          ("Subscription", "availabilityChanged")}
 
 
 def estimate_cost(schema: GraphQLSchema, document: DocumentNode, operation_name: str | None,

@@ -5,10 +5,15 @@ import zoneinfo
 
 import pgtrigger
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import NumericRange
+from django.test import RequestFactory
 
 from booking.models import Category, OpeningHours, Resource, Venue
+from schema import schema
+from schema.context import Context
+from tests.servers import serving
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
@@ -98,3 +103,22 @@ def at():
         return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=BERLIN)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, tmp_path_factory):
+    """uvicorn config.asgi:application serving the test database until the session ends."""
+    with serving(tmp_path_factory.mktemp("asgi") / "uvicorn.log") as server:
+        yield server
+
+
+@pytest.fixture
+def gql():
+    """gql(query, variables=None, user=None) -> ExecutionResult, run as `user`."""
+
+    def run(query: str, variables: dict | None = None, user=None):
+        context = Context(request=RequestFactory().post("/graphql"), response=None)
+        context._user = user or AnonymousUser()
+        return schema.execute_sync(query, variable_values=variables, context_value=context)
+
+    return run

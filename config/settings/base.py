@@ -4,6 +4,7 @@ The database is the embedded cluster (config/localdb.py) unless DATABASE_URL
 names another server.
 """
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -105,6 +106,9 @@ RANGEBOOK_DB_TIMEOUTS = {
     "customer": {"statement": "5s", "lock": "3s"},
     "staff": {"statement": "30s", "lock": "10s"},
 }
+# Changed per role as JSON, e.g. RANGEBOOK_DB_TIMEOUTS='{"staff": {"statement": "2min"}}'.
+for _role, _limits in json.loads(os.environ.get("RANGEBOOK_DB_TIMEOUTS") or "{}").items():
+    RANGEBOOK_DB_TIMEOUTS[_role].update(_limits)
 if _pool_size:
     # A server's sessions: checked before each use (a restarted database costs only the
     # requests in flight, not one failure per stale session), a request waits at most 3 s

@@ -13,6 +13,7 @@ import strawberry_django
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from strawberry import relay
+from strawberry.types.nodes import SelectedField
 from strawberry_django.optimizer import mark_optimized_by_prefetching
 
 from booking import models, selectors
@@ -22,6 +23,9 @@ from schema.context import user_of
 
 UTC = dt.UTC
 MINUTE = dt.timedelta(minutes=1)
+# Slots one `availability` field returns at most (counted before they are built): 100
+# resources over a week on an hourly grid are about 7,000.
+MAX_SLOTS = 20_000
 
 
 @strawberry.enum
@@ -92,7 +96,8 @@ class Query:
                                                ignore_booking_id=own_hold)
         slots = selectors.resource_slots(
             resource_ids=ids, window=window, duration=duration, step=step, anchor=anchor.value,
-            party_size=party_size, ignore_booking_id=own_hold)
+            party_size=party_size, ignore_booking_id=own_hold,
+            max_slots=MAX_SLOTS) if _selects(info, "slots") else {}
         resources = _resources(info, free)
         return [
             ResourceAvailability(
@@ -188,9 +193,22 @@ def _own_hold(info, reference: str | None) -> int | None:
     return booking
 
 
+def _selects(info, name: str) -> bool:
+    """Whether the field's selection names `name`, also through fragments."""
+    todo = list(info.selected_fields[0].selections)
+    while todo:
+        selection = todo.pop()
+        if isinstance(selection, SelectedField):
+            if selection.name == name:
+                return True
+        else:  # a fragment spread or an inline fragment
+            todo += selection.selections
+    return False
+
+
 def _resources(info, by_id: dict) -> dict[int, models.Resource]:
     """The resources named in the answer, loaded only when the query selects them."""
-    if not any(f.name == "resource" for f in info.selected_fields[0].selections):
+    if not _selects(info, "resource"):
         return {}
     queryset = (models.Resource.objects.filter(pk__in=list(by_id))
                 .select_related("venue", "category")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.live.conftest import serving
 from tests.npm import npm_ci
+from tests.servers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 GRAPHIQL_ASSETS = Path(__file__).resolve().parents[2] / "schema" / "graphiql"
