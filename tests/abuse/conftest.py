@@ -21,7 +21,7 @@ class Answer:
     status: int
     seconds: float
     body: bytes
-    headers: dict
+    headers: dict  # names in lower case
 
     @property
     def json(self):
@@ -41,9 +41,14 @@ def send(url: str, body, *, headers: dict | None = None, timeout: float = 60) ->
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return Answer(response.status, time.monotonic() - started, response.read(),
-                          dict(response.headers))
+                          _lower(response.headers))
     except urllib.error.HTTPError as error:
-        return Answer(error.code, time.monotonic() - started, error.read(), dict(error.headers))
+        return Answer(error.code, time.monotonic() - started, error.read(),
+                      _lower(error.headers))
+
+
+def _lower(headers) -> dict:
+    return {name.lower(): value for name, value in headers.items()}
 
 
 def query(text: str, variables: dict | None = None) -> dict:
