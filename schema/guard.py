@@ -66,7 +66,8 @@ class StatementGuard:
         if _session_roles.get(session) != self.role:
             timeouts = settings.RANGEBOOK_DB_TIMEOUTS[self.role]
             local = database.in_atomic_block
-            session.execute(_SET, [timeouts["statement"], local, timeouts["lock"], local])
+            with database.wrap_database_errors:  # a broken session fails as Django's would
+                session.execute(_SET, [timeouts["statement"], local, timeouts["lock"], local])
             if not local:
                 _session_roles[session] = self.role
         return execute(sql, params, many, context)

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core import signals
 from django.core.exceptions import DisallowedHost
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.db import DatabaseError
 from django.http import HttpResponse, JsonResponse
 from django.templatetags.static import static
 from django.urls import set_script_prefix
@@ -33,6 +34,7 @@ from strawberry.django.views import GraphQLView as StrawberryGraphQLView
 from strawberry.http.ides import get_graphql_ide_html
 
 from schema.context import Context, InvalidCredentials
+from schema.errors import DATABASE_ERRORS, database_error_code
 from schema.guard import StatementGuard
 
 logger = logging.getLogger("rangebook.api")
@@ -81,6 +83,10 @@ class GraphQLView(StrawberryGraphQLView):
             except InvalidCredentials as error:
                 raise CodedHTTPException(401, str(error), "invalid_token", headers={
                     "WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+            except DatabaseError as error:
+                if not (code := database_error_code(error)):
+                    raise
+                raise CodedHTTPException(503, DATABASE_ERRORS[code], code) from None
         return context
 
     def render_graphql_ide(self, request):

@@ -13,6 +13,11 @@ is still delivered live, after the higher one, never dropped. Only a client that
 disconnects in that sub-millisecond interval and resumes from the higher cursor misses
 it; a commit-ordered cursor would close that gap too.
 
+If the database goes away, a subscription waits for the listener to reconnect (at most
+schema.listener.READY_TIMEOUT, then `feed_unavailable`) and resumes from the audit trail
+after its last cursor; a statement failing meanwhile ends it with `database_unavailable`.
+It never ends silently. A cursor the audit trail does not hold is `unknown_cursor`.
+
 Payloads hold no customer data: anonymous clients may subscribe.
 """
 
@@ -145,7 +150,10 @@ def _backlog(ids: list[int], after: int, *, check_lag: bool) -> list[Change]:
 
 def _check_cursor(after: int, latest: int) -> None:
     if after > latest:
-        raise api_error("No change has this cursor yet.", "invalid_cursor", field="after")
+        # Never handed out, or lost with the database (a restore from a backup; a crash
+        # cannot lose one: commits are durable before NOTIFY delivers them).
+        raise api_error("No change has this cursor: reload, then subscribe without `after`.",
+                        "unknown_cursor", field="after")
     if latest - after > MAX_LAG:
         raise api_error("This cursor is too old to resume from; reload and subscribe "
                             "without `after`.", "cursor_too_old", field="after")

@@ -24,9 +24,7 @@ class GraphQLSocket:
 
     def execute(self, query: str, variables: dict | None = None) -> dict:
         """The operation's one result (`next` payload, or `{"errors": ...}`)."""
-        operation = str(next(self._ids))
-        self.socket.send(json.dumps({"id": operation, "type": "subscribe", "payload": {
-            "query": query, "variables": variables or {}}}))
+        operation = self.subscribe(query, variables)
         while True:
             message = self._receive()
             if message.get("id") != operation:
@@ -35,6 +33,17 @@ class GraphQLSocket:
                 return message["payload"]
             if message["type"] == "error":
                 return {"errors": message["payload"]}
+
+    def subscribe(self, query: str, variables: dict | None = None) -> str:
+        """Start an operation; its messages come from `receive`."""
+        operation = str(next(self._ids))
+        self.socket.send(json.dumps({"id": operation, "type": "subscribe", "payload": {
+            "query": query, "variables": variables or {}}}))
+        return operation
+
+    def receive(self, timeout: float = 10) -> dict:
+        """The next message (next, error, complete, ...) of any operation."""
+        return self._receive(timeout)
 
     def close_code(self) -> int | None:
         """The code the server closed with (waits for the close)."""

@@ -162,7 +162,7 @@ def test_a_cursor_from_the_future_ends_the_subscription_with_a_coded_error(subsc
 
     # Checked against the audit trail once subscribed: an error result, then complete.
     assert message["kind"] == "next"
-    assert message["payload"]["errors"][0]["extensions"] == {"code": "invalid_cursor",
+    assert message["payload"]["errors"][0]["extensions"] == {"code": "unknown_cursor",
                                                              "field": "after"}
     assert subscriber.message()["kind"] == "complete"
 
