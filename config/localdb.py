@@ -35,7 +35,8 @@ from pathlib import Path
 from search.rum import ensure_rum
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_DIR = ROOT / ".pg"
+# RANGEBOOK_PG_DIR puts the cluster elsewhere (tests/abuse/test_crash.py crashes one there).
+PG_DIR = Path(os.environ.get("RANGEBOOK_PG_DIR") or ROOT / ".pg").resolve()
 DB_NAME = "rangebook"
 DB_USER = "rangebook"
 PORT = 5432

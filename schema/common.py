@@ -18,14 +18,13 @@ import strawberry
 import strawberry_django
 from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from psycopg.types.range import Range
 from strawberry.schema.types.base_scalars import DateTimeDefinition, wrap_parser
 from strawberry.utils.inspect import in_async_context
 from strawberry_django.fields.field import (
     StrawberryDjangoConnectionExtension,
-    StrawberryDjangoField,
 )
 
 UTC = dt.UTC
@@ -218,30 +217,6 @@ def computed_field(*, only=(), select_related=(), prefetch_related=(),
             prefetch_related=list(prefetch_related), description=description)
 
     return wrap
-
-
-class _FetchedListField(StrawberryDjangoField):
-    """A list field that fetches its rows in the same hop as it builds the queryset.
-
-    strawberry-django's own list hook returns the unevaluated queryset, which graphql-core
-    then iterates with `async for`: a second sync_to_async hop for every list root field.
-    """
-
-    def get_queryset_hook(self, info, **kwargs):
-        hook = super().get_queryset_hook(info, **kwargs)
-        if not self.is_list or self.is_connection or self.is_paginated:
-            return hook
-
-        def fetched(queryset):
-            result = hook(queryset)
-            return list(result) if isinstance(result, QuerySet) else result
-
-        return fetched
-
-
-def list_field(**kwargs):
-    """strawberry_django.field for a root list of models: one sync_to_async hop in all."""
-    return strawberry_django.field(field_cls=_FetchedListField, **kwargs)
 
 
 class _OneHopConnectionExtension(StrawberryDjangoConnectionExtension):

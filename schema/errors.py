@@ -129,6 +129,8 @@ def _coded(error: GraphQLError) -> GraphQLError:
     if is_nul_text(original):
         return _copy(error, NUL_TEXT, {"code": "invalid_text"})
     if code := database_error_code(original):
+        if code == "database_unavailable":  # for the operator: which session failed, how
+            logger.warning("Database unavailable in %s", error.path, exc_info=original)
         return _copy(error, DATABASE_ERRORS[code], {"code": code})
     if isinstance(original, InvalidCredentials):
         return _copy(error, str(original), {"code": "invalid_token"})

@@ -5,8 +5,10 @@ Anonymous callers (reads only) get the shortest timeouts, staff the longest
 (settings.RANGEBOOK_DB_TIMEOUTS); a statement that runs out is cancelled by PostgreSQL
 (SQLSTATE 57014, or 55P03 for a lock) and the API answers `timeout`. A pooled session
 keeps the timeouts of the last role it served, so they are set (one statement) only when
-a request's role differs. Inside a transaction they are set for that transaction only: a
-rolled-back SET would leave the session with other timeouts than recorded.
+a request's role differs, and only outside transactions: a SET rolled back with one would
+leave other timeouts than recorded, and one sent into a failed transaction (before its
+ROLLBACK TO SAVEPOINT) would fail itself. A request's first statements (the caller, the
+resource) run outside the services' transactions.
 
 Server sessions start with the `customer` timeouts (config/settings/base.py), which also
 hold where no guard runs (websocket operations).
@@ -20,7 +22,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 ROLES = ("anonymous", "customer", "staff")
-_SET = "SELECT set_config('statement_timeout', %s, %s), set_config('lock_timeout', %s, %s)"
+_SET = "SELECT set_config('statement_timeout', %s, false), set_config('lock_timeout', %s, false)"
 # The role whose timeouts each pooled session holds (psycopg connection -> role).
 _session_roles: "weakref.WeakKeyDictionary[object, str]" = weakref.WeakKeyDictionary()
 
@@ -63,13 +65,11 @@ class StatementGuard:
             raise RequestCancelled
         database = context["connection"]
         session = database.connection
-        if _session_roles.get(session) != self.role:
+        if not database.in_atomic_block and _session_roles.get(session) != self.role:
             timeouts = settings.RANGEBOOK_DB_TIMEOUTS[self.role]
-            local = database.in_atomic_block
             with database.wrap_database_errors:  # a broken session fails as Django's would
-                session.execute(_SET, [timeouts["statement"], local, timeouts["lock"], local])
-            if not local:
-                _session_roles[session] = self.role
+                session.execute(_SET, [timeouts["statement"], timeouts["lock"]])
+            _session_roles[session] = self.role
         return execute(sql, params, many, context)
 
     def cancel(self) -> None:

@@ -257,7 +257,9 @@ MAX_WINDOW_DAYS = 92
 
 
 def _page(args: dict, *_) -> int:
-    size = next((args[name] for name in ("limit", "first", "last") if name in args), MAX_PAGE)
+    pagination = args.get("pagination") if isinstance(args.get("pagination"), dict) else {}
+    sizes = {**args, **pagination}
+    size = next((sizes[name] for name in ("limit", "first", "last") if name in sizes), MAX_PAGE)
     return _bounded(size, MAX_PAGE)
 
 

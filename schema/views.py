@@ -86,6 +86,7 @@ class GraphQLView(StrawberryGraphQLView):
             except DatabaseError as error:
                 if not (code := database_error_code(error)):
                     raise
+                logger.warning("Database error authenticating a token", exc_info=error)
                 raise CodedHTTPException(503, DATABASE_ERRORS[code], code) from None
         return context
 

@@ -21,6 +21,9 @@ from search.statement import MARK_START, MARK_STOP, search_statement
 from search.vocabulary import Vocabulary, vocabulary_lookup
 
 MAX_PAGE = 100
+# Ranked pages go this many hits deep. Deeper ones would be ranked match by match past the
+# tracked terms' postings (sql/search/0006), and a cursor's offset is easy to forge.
+MAX_RANKED = 1_000
 SHOWN_COMPLETIONS = 5
 
 
@@ -83,6 +86,12 @@ def resource_search(
                        currency=currency, at=price_date(available_during, now))
     key = cursor_key(text, filters, available_during)
     position = cursor_decode(after, key=key) if after else None
+    if position and plan.ranked != (len(position) == 1):  # a forged cursor of the other kind
+        raise SearchError("This cursor does not belong to this search.",
+                          code="invalid_cursor", field="after")
+    if position and plan.ranked and position[0] + first > MAX_RANKED:
+        raise SearchError(f"Ranked results go {MAX_RANKED:,} deep: narrow the search.",
+                          code="page_too_deep", field="after")
     sql, params = search_statement(plan, filters, position, first, available_during,
                              party_size=party_size, now=now)
     with connection.cursor() as cursor:
@@ -138,7 +147,7 @@ def _result(plan: _Plan, page: list, first: int, key: str, total: int, fallback:
             facets, offset: int) -> SearchResult:
     hits = [_hit(row) for row in page[:first]]
     next_cursor = None
-    if len(page) > first:
+    if len(page) > first and not (plan.ranked and offset + first >= MAX_RANKED):
         last = page[first - 1]
         position = [offset + first] if plan.ranked else [last[3], last[0]]
         next_cursor = cursor_encode(position, key=key)

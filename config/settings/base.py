@@ -114,8 +114,11 @@ if _pool_size:
     # requests in flight, not one failure per stale session), a request waits at most 3 s
     # for one, and they start with the customer limits, which hold where no request's
     # guard sets others (websocket operations). Commands and migrations have no limits.
+    # While the database is down the pool stops retrying after 1 s (psycopg_pool would
+    # back off to 2, 4, 8 s... and keep failing requests that long after it is back);
+    # the next request tries again.
     _database["OPTIONS"]["pool"] = {"min_size": min(2, _pool_size), "max_size": _pool_size,
-                                    "timeout": 3}
+                                    "timeout": 3, "reconnect_timeout": 1}
     _database["OPTIONS"]["options"] += "".join(
         f" -c {name}={value}" for name, value in (
             ("statement_timeout", RANGEBOOK_DB_TIMEOUTS["customer"]["statement"]),

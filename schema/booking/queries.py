@@ -19,7 +19,7 @@ from strawberry_django.relay import DjangoCursorConnection
 from booking import models
 from schema.booking.filters import ResourceFilter, ResourceOrder, VenueFilter, VenueOrder
 from schema.booking.types import Amenity, Booking, Category, Resource, Venue
-from schema.common import connection, decode_ids, list_field
+from schema.common import connection, decode_ids
 from schema.context import user_of
 
 MAX_PAGE = 100
@@ -27,20 +27,34 @@ MAX_PAGE = 100
 
 @strawberry.type
 class Query:
-    venues: list[Venue] = list_field(filters=VenueFilter, ordering=VenueOrder)
-    categories: list[Category] = list_field()
-    amenities: list[Amenity] = list_field()
+    @strawberry_django.field(description="Venues, 100 a page at most (offset).")
+    def venues(self, info: strawberry.Info, filters: VenueFilter | None = None,
+               ordering: list[VenueOrder] | None = None, offset: int = 0,
+               limit: int = MAX_PAGE) -> list[Venue]:
+        queryset = apply_filters(filters, models.Venue.objects.all(), info)
+        queryset = apply_ordering(VenueOrder, ordering, info, queryset)
+        queryset = queryset.order_by(*(queryset.query.order_by or ["name"]), "pk")
+        return _page(optimize(queryset, info), offset, limit)
+
+    @strawberry_django.field(description="Categories by name, 100 a page at most (offset).")
+    def categories(self, info: strawberry.Info, offset: int = 0,
+                   limit: int = MAX_PAGE) -> list[Category]:
+        return _page(optimize(models.Category.objects.order_by("name", "pk"), info),
+                     offset, limit)
+
+    @strawberry_django.field(description="Amenities by name, 100 a page at most (offset).")
+    def amenities(self, info: strawberry.Info, offset: int = 0,
+                  limit: int = MAX_PAGE) -> list[Amenity]:
+        return _page(optimize(models.Amenity.objects.order_by("name", "pk"), info),
+                     offset, limit)
 
     @strawberry_django.field(description="Active resources, 100 a page at most (offset).")
     def resources(self, info: strawberry.Info, filters: ResourceFilter | None = None,
                   ordering: list[ResourceOrder] | None = None, offset: int = 0,
                   limit: int = MAX_PAGE) -> list[Resource]:
-        if not 0 <= limit <= MAX_PAGE or offset < 0:
-            raise ValidationError(f"limit must be 0 to {MAX_PAGE}; offset not negative.",
-                                  code="page_too_large")
         queryset = apply_filters(filters, models.Resource.objects.active(), info)
         queryset = apply_ordering(ResourceOrder, ordering, info, queryset)
-        return list(optimize(queryset, info)[offset:offset + limit])
+        return _page(optimize(queryset, info), offset, limit)
 
     @connection(DjangoCursorConnection[Resource],
                                   description="Active resources; cursor pagination, 100 a page.")
@@ -81,3 +95,10 @@ class Query:
             raise PermissionDenied("Only staff may list all bookings.")
         return models.Booking.objects.order_by("-period", "pk")
 
+
+def _page(queryset, offset: int, limit: int) -> list:
+    """One page of a list, fetched in this hop; page_too_large past MAX_PAGE."""
+    if not 0 <= limit <= MAX_PAGE or offset < 0:
+        raise ValidationError(f"limit must be 0 to {MAX_PAGE}; offset not negative.",
+                              code="page_too_large")
+    return list(queryset[offset:offset + limit])

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.abuse.conftest import send
+from tests.abuse.conftest import Probe, at_once, send
 from tests.live.asgi import request
 from tests.servers import serving
 
@@ -31,12 +31,16 @@ def demo_server(django_db_setup, tmp_path_factory):
         yield server
 
 
-def test_a_body_nested_past_the_recursion_limit_is_a_coded_400(demo_server):
-    answer = send(demo_server.url, b"[" * 100_000)
+def test_bodies_nested_past_the_recursion_limit_are_coded_400s(demo_server):
+    # DEBUG was on by default: a RecursionError traceback with the settings, then a 500.
+    with Probe(demo_server.url) as served:
+        answers = at_once(demo_server.url, [b"[" * 100_000] * 20)
 
-    assert (answer.status, answer.json) == (400, {"errors": [{
+    assert {(a.status, a.body) for a in answers} == {(400, json.dumps({"errors": [{
         "message": "The request body is nested too deeply.",
-        "extensions": {"code": "invalid_json"}}]})
+        "extensions": {"code": "invalid_json"}}]}).encode())}
+    assert max(a.seconds for a in answers) < 5.0
+    served.assert_served()
 
 
 def test_the_demo_serves_no_debug_pages(demo_server):
@@ -134,3 +138,16 @@ def test_the_production_settings_refuse_the_development_secret():
 
     assert checked.returncode == 1
     assert "Set DJANGO_SECRET_KEY to 50 or more random characters" in checked.stderr
+
+
+def test_with_https_required_the_api_refuses_plain_http(db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    body, json_type = b'{"query": "{ __typename }"}', {"Content-Type": "application/json"}
+
+    plain = request(body, headers=json_type)
+    proxied = request(body, headers={**json_type, "X-Forwarded-Proto": "https"})
+
+    assert (plain[0], json.loads(plain[2])) == (403, {"errors": [{
+        "message": "Use HTTPS.", "extensions": {"code": "https_required"}}]})
+    assert (proxied[0], json.loads(proxied[2])) == (200, {"data": {"__typename": "Query"}})

@@ -210,3 +210,19 @@ def test_a_cursor_the_server_does_not_have_ends_the_subscription_with_a_code(cra
     assert message["payload"]["errors"][0]["extensions"] == {"code": "unknown_cursor",
                                                              "field": "after"}
     assert done["type"] == "complete"
+
+
+def test_db_start_right_after_a_crash_waits_for_recovery_and_succeeds(cluster, crash_site):
+    server, rooms = crash_site
+    env = {**os.environ, "RANGEBOOK_PG_DIR": str(cluster.pg_dir)}
+    cluster.kill()
+
+    # `make db-start` runs this: it printed "already running", then a traceback.
+    started = subprocess.run([sys.executable, "-m", "config.localdb", "start"], cwd=ROOT,
+                             env=env, capture_output=True, text=True, timeout=180)
+    customer = Customer(server.url, rooms[0][0], rooms[0][1], first_slot=1000)
+    customer.book_next()
+
+    assert (started.returncode, started.stderr) == (0, "")
+    assert started.stdout == f"Embedded PostgreSQL started (socket in {cluster.socket_dir}).\n"
+    assert (len(customer.confirmed), customer.failed) == (1, [])

@@ -7,14 +7,9 @@ import time
 import pytest
 from graphql import GraphQLList, GraphQLNonNull, get_named_type, is_leaf_type, is_object_type
 
+from bench.attacks import SHAPES, fan_out, tokens
 from schema import limits, schema
 from tests.abuse.conftest import at_once, query, send
-
-
-def fan_out(levels: int) -> str:
-    """`{ ...F0 }`, each fragment spreading the next twice: 2**levels spreads if expanded."""
-    fragments = [f"fragment F{n} on Query {{ ...F{n + 1} ...F{n + 1} }}" for n in range(levels)]
-    return " ".join(["{ ...F0 }", *fragments, f"fragment F{levels} on Query {{ __typename }}"])
 
 
 def test_fragment_fan_out_is_answered_at_once(asgi_server, probe):
@@ -36,50 +31,11 @@ def test_twenty_fan_outs_at_once_leave_the_server_answering(asgi_server, probe):
     served.assert_served()
 
 
-def _tokens(text: str) -> int:
-    from graphql.language import Lexer, Source, TokenKind
-
-    lexer, count = Lexer(Source(text)), 0
-    while lexer.advance().kind != TokenKind.EOF:
-        count += 1
-    return count
-
-
-# Shapes of documents near the 2,000-token limit, each one that made some check
-# super-linear in graphql-core or strawberry, with the code each gets (None: an answer).
-SHAPES = {
-    "fan-out of 60 fragments": (fan_out(60), None),
-    "each fragment spreads all before it": (" ".join(
-        ["{ ...F40 }", "fragment F0 on Query { __typename }"]
-        + [f"fragment F{n} on Query {{ {' '.join(f'...F{m}' for m in range(n))} }}"
-           for n in range(1, 41)]), "query_too_complex"),
-    "a chain of 240 fragments": (" ".join(
-        ["{ ...F0 }", *(f"fragment F{n} on Query {{ ...F{n + 1} }}" for n in range(240)),
-         "fragment F240 on Query { __typename }"]), "query_too_complex"),
-    "1,990 fields of one name": ("{ resources { " + "name " * 1990 + "} }",
-                                 "query_too_complex"),
-    "200 root fields, one name, other arguments": (" ".join(
-        ["{", *(f'resource(id: "{n}") {{ name }}' for n in range(200)), "}"]),
-        "query_too_complex"),
-    "60 fragments of the same fields side by side": (
-        "{ resources { " + " ".join(f"...R{n}" for n in range(60)) + " } } " + " ".join(
-            f"fragment R{n} on Resource {{ id name slug capacity {{ lower }} venue {{ name }} }}"
-            for n in range(60)), "query_too_complex"),
-    "selection sets 700 deep": ("{" * 700 + "}" * 700, "invalid_query"),
-    "a list value 990 deep": ("{ resources(filters: {name: {inList: " + "[" * 990 + "]" * 990
-                              + "}}) { name } }", "query_too_deep"),
-    "inline fragments 600 deep": ("{ " + "... { " * 600 + "__typename" + " }" * 600 + " }",
-                                  "query_too_deep"),
-    "2,001 tokens": ("{ " + "x " * 1999 + "}", "too_many_tokens"),
-    "20,001 characters": ("{ __typename }" + " " * 19_987, "query_too_large"),
-}
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", SHAPES)
 def test_documents_of_any_shape_are_checked_in_bounded_time(gql, name):
     text, code = SHAPES[name]
-    assert _tokens(text) <= 2_001
+    assert tokens(text) <= 2_001
     limits.parse_document.cache_clear()
     limits.validation_errors.cache_clear()
 

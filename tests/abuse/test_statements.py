@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import api_token_create
-from tests.abuse.conftest import at_once, query, send
+from tests.abuse.conftest import Probe, at_once, query, send
 from tests.servers import database_url, serving
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -97,12 +97,13 @@ def patient_server(django_db_setup, tmp_path_factory):
 
 def test_a_statement_running_past_the_statement_timeout_is_a_timeout(patient_server, room,
                                                                      token):
-    with table_locked("booking_resource"):
+    with table_locked("booking_resource"), Probe(patient_server.url) as served:
         answer = send(patient_server.url, query("{ resources { name } }"),
                       headers={"Authorization": f"Bearer {token}"})
 
     assert (answer.status, answer.codes) == (200, ["timeout"])
     assert 0.25 < answer.seconds < 2.0
+    served.assert_served()
 
 
 def _waiting_on_locks() -> int:

@@ -8,7 +8,7 @@ import pytest
 from django.db.backends.postgresql.psycopg_any import NumericRange
 from strawberry.relay import to_base64
 
-from booking.models import Amenity, Booking
+from booking.models import Amenity, Booking, Category
 from booking.services import booking_book, booking_hold
 from schema import schema
 from tests.conftest import make_resource
@@ -366,3 +366,15 @@ def test_list_page_limit(gql, room):
     assert gql("{ resources(limit: 100) { name } }").data == {"resources": [{"name": "Havel Room"}]}
     result = gql("{ resources(limit: 101) { name } }")
     assert result.errors[0].extensions == {"code": "page_too_large"}
+
+
+def test_catalogue_lists_hold_100_at_most(gql, db):
+    Category.objects.bulk_create(Category(name=f"Kind {n:03}", slug=f"kind-{n}")
+                                 for n in range(105))
+
+    first = gql("{ categories { name } }")
+    rest = gql("{ categories(offset: 100, limit: 50) { name } }")
+
+    assert len(first.data["categories"]) == 100
+    assert [c["name"] for c in rest.data["categories"]] == [f"Kind {n:03}" for n in
+                                                             range(100, 105)]

@@ -10,8 +10,9 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange, NumericRa
 
 from booking.errors import AvailabilityError
 from booking.models import Amenity, Booking, Category, Rate, Venue
-from search.cursor import SearchError
-from search.selectors import resource_search
+from search.cursor import SearchError, cursor_encode
+from search.filters import filters_validate
+from search.selectors import cursor_key, resource_search
 from tests.conftest import make_resource
 
 pytestmark = pytest.mark.django_db
@@ -127,6 +128,26 @@ def test_search_pages_are_disjoint_and_complete(catalogue):
     assert [name for page in pages for name in page] == everything
     assert len(everything) == 6 and all(len(page) <= 2 for page in pages)
 
+
+
+def test_search_ranked_pages_end_at_the_depth_limit(catalogue, monkeypatch):
+    monkeypatch.setattr("search.selectors.MAX_RANKED", 4)
+    text = "room or studio or hall or stove "
+    second = resource_search(text=text, first=2, after=resource_search(
+        text=text, first=2).next_cursor)
+    key = cursor_key(text, filters_validate(
+        category_ids=None, venue_ids=None, cities=None, amenity_ids=None, party_size=None,
+        max_price=None, currency=None, at=dt.date.today()), None)
+
+    with pytest.raises(SearchError) as deeper:
+        resource_search(text=text, first=2, after=cursor_encode([4], key=key))
+    with pytest.raises(SearchError) as other_kind:
+        resource_search(text=text, after=cursor_encode(["Stube", 1], key=key))
+
+    assert len(names(second)) == 2 and second.next_cursor is None
+    assert (deeper.value.code, deeper.value.message) == (
+        "page_too_deep", "Ranked results go 4 deep: narrow the search.")
+    assert other_kind.value.code == "invalid_cursor"
 
 def test_search_ties_are_stable(catalogue):
     first = names(resource_search(text="room or studio "))
