@@ -107,7 +107,8 @@ def tokens(text: str) -> int:
 # Shapes of documents near the 2,000-token limit, each one that made some check
 # super-linear in graphql-core or strawberry, with the code each gets (None: an answer).
 SHAPES = {
-    "fan-out of 60 fragments": (fan_out(60), None),
+    "fan-out of 20 fragments": (fan_out(20), None),
+    "fan-out of 60 fragments": (fan_out(60), "query_too_complex"),
     "each fragment spreads all before it": (" ".join(
         ["{ ...F40 }", "fragment F0 on Query { __typename }"]
         + [f"fragment F{n} on Query {{ {' '.join(f'...F{m}' for m in range(n))} }}"
@@ -122,6 +123,26 @@ SHAPES = {
         "query_too_complex"),
     "60 fragments of the same fields side by side": (
         "{ resources { " + " ".join(f"...R{n}" for n in range(60)) + " } } " + " ".join(
+            f"fragment R{n} on Resource {{ id name slug capacity {{ lower }} venue {{ name }} }}"
+            for n in range(60)), "query_too_complex"),
+    "the same, with a variable": (" ".join(
+        ["query ($v: Boolean = true) { ...F40 @include(if: $v) }",
+         "fragment F0 on Query { __typename }"]
+        + [f"fragment F{n} on Query {{ {' '.join(f'...F{m}' for m in range(n))} }}"
+           for n in range(1, 41)]), "query_too_complex"),
+    "30 fragments side by side, with a variable": (
+        "query ($v: Boolean = true) { resources { " + " ".join(
+            f"...R{n} @include(if: $v)" for n in range(30)) + " } } " + " ".join(
+            f"fragment R{n} on Resource {{ id name slug capacity {{ lower }} venue {{ name }} "
+            f"category {{ name }} amenities {{ name }} }}" for n in range(30)),
+        "query_too_complex"),
+    "a chain of 30 fragments, with a variable": (" ".join(
+        ["query ($v: Boolean = true) { ...F0 @include(if: $v) }",
+         *(f"fragment F{n} on Query {{ __typename ...F{n + 1} }}" for n in range(29)),
+         "fragment F29 on Query { __typename }"]), None),
+    "60 fragments side by side, with a variable": (
+        "query ($v: Boolean = true) { resources { " + " ".join(
+            f"...R{n} @include(if: $v)" for n in range(60)) + " } } " + " ".join(
             f"fragment R{n} on Resource {{ id name slug capacity {{ lower }} venue {{ name }} }}"
             for n in range(60)), "query_too_complex"),
     "selection sets 700 deep": ("{" * 700 + "}" * 700, "invalid_query"),
