@@ -130,16 +130,24 @@ SHAPES = {
          "fragment F0 on Query { __typename }"]
         + [f"fragment F{n} on Query {{ {' '.join(f'...F{m}' for m in range(n))} }}"
            for n in range(1, 41)]), "query_too_complex"),
-    "30 fragments side by side, with a variable": (
+    "20 fragments side by side, with a variable": (
         "query ($v: Boolean = true) { resources { " + " ".join(
-            f"...R{n} @include(if: $v)" for n in range(30)) + " } } " + " ".join(
+            f"...R{n} @include(if: $v)" for n in range(20)) + " } } " + " ".join(
             f"fragment R{n} on Resource {{ id name slug capacity {{ lower }} venue {{ name }} "
-            f"category {{ name }} amenities {{ name }} }}" for n in range(30)),
+            f"category {{ name }} amenities {{ name }} }}" for n in range(20)),
         "query_too_complex"),
-    "a chain of 30 fragments, with a variable": (" ".join(
+    "a chain of 20 fragments, with a variable": (" ".join(
         ["query ($v: Boolean = true) { ...F0 @include(if: $v) }",
-         *(f"fragment F{n} on Query {{ __typename ...F{n + 1} }}" for n in range(29)),
-         "fragment F29 on Query { __typename }"]), None),
+         *(f"fragment F{n} on Query {{ __typename ...F{n + 1} }}" for n in range(19)),
+         "fragment F19 on Query { __typename }"]), None),
+    "20 aliases, each its own fragment of every field, with a variable": (
+        "query ($v: Boolean = true) { " + " ".join(
+            f"a{n}: resources(limit: 1) @include(if: $v) {{ ...R{n} }}" for n in range(20))
+        + " } " + " ".join(
+            f"fragment R{n} on Resource {{ id name slug description capacity {{ lower upper "
+            "lowerInc upperInc isEmpty } venue { id name slug city country timezone } "
+            "category { id name slug } amenities { id name slug } openingHours { weekday "
+            "opens closes } rates { pricePerHour currency } }" for n in range(20)), None),
     "60 fragments side by side, with a variable": (
         "query ($v: Boolean = true) { resources { " + " ".join(
             f"...R{n} @include(if: $v)" for n in range(60)) + " } } " + " ".join(

@@ -110,13 +110,13 @@ RANGEBOOK_DB_TIMEOUTS = {
 for _role, _limits in json.loads(os.environ.get("RANGEBOOK_DB_TIMEOUTS") or "{}").items():
     RANGEBOOK_DB_TIMEOUTS[_role].update(_limits)
 if _pool_size:
-    # A server's sessions: checked before each use (a restarted database costs only the
-    # requests in flight, not one failure per stale session), a request waits at most 3 s
-    # for one, and they start with the customer limits, which hold where no request's
-    # guard sets others (websocket operations). Commands and migrations have no limits.
-    # While the database is down the pool stops retrying after 1 s (psycopg_pool would
-    # back off to 2, 4, 8 s... and keep failing requests that long after it is back);
-    # the next request tries again.
+    # A server's sessions: checked before each use, the pool drained at the first dead
+    # one (config/database/base.py: a restarted database costs only the requests in
+    # flight), a request waits at most 3 s for one, and they start with the customer
+    # limits, which hold where no request's guard sets others (websocket operations).
+    # Commands and migrations have no limits. While the database is down the pool stops
+    # retrying after 1 s (psycopg_pool would back off to 2, 4, 8 s... and keep failing
+    # requests that long after it is back); the next request tries again.
     _database["OPTIONS"]["pool"] = {"min_size": min(2, _pool_size), "max_size": _pool_size,
                                     "timeout": 3, "reconnect_timeout": 1}
     _database["OPTIONS"]["options"] += "".join(
@@ -126,9 +126,9 @@ if _pool_size:
             ("idle_in_transaction_session_timeout", "60s")))
 DATABASES = {
     "default": {
-        "ENGINE": "django.db.backends.postgresql",
+        # Django's PostgreSQL backend; sessions checked as they leave the pool.
+        "ENGINE": "config.database",
         "CONN_MAX_AGE": 0,
-        "CONN_HEALTH_CHECKS": bool(_pool_size),
         **_database,
         "TEST": {"NAME": os.environ.get("RANGEBOOK_TEST_DB", "test_rangebook")},
     }
