@@ -51,8 +51,12 @@ def _deactivate(token):
 
 @pytest.mark.parametrize("header", [
     "Bearer rbk_not-a-token", "Basic YWxpY2U6YWxpY2UtZGVtbw==", "Bearer", "", "rbk_x"])
-def test_an_unusable_authorization_header_is_a_401(asgi_server, token, header):
-    answer = send(asgi_server.url, query("{ __typename }"), headers={"Authorization": header})
+def test_an_unusable_authorization_header_is_a_401(asgi_server, token, header, probe):
+    with probe() as served:
+        answer = send(asgi_server.url, query("{ __typename }"),
+                      headers={"Authorization": header})
+
+    served.assert_served()
 
     assert (answer.status, answer.codes) == (401, ["invalid_token"])
     assert answer.headers["www-authenticate"] == 'Bearer error="invalid_token"'
@@ -82,16 +86,17 @@ def test_new_tokens_expire(customer):
 @pytest.mark.parametrize("make_unusable", [_revoke, _expire, _deactivate],
                          ids=["revoked", "expired", "user deactivated"])
 def test_an_open_websocket_closes_once_its_token_stops_working(asgi_server, token, room, at,
-                                                               make_unusable):
+                                                               make_unusable, probe):
     socket = GraphQLSocket(asgi_server.ws_url, {"Authorization": f"Bearer {token}"})
     first = socket.execute(BOOK, book_input(room, at(9), at(10)))
     make_unusable(token)
 
-    with pytest.raises(ConnectionClosed) as closed:
+    with probe() as served, pytest.raises(ConnectionClosed) as closed:
         socket.execute(BOOK, book_input(room, at(11), at(12)))
 
     assert first["data"]["book"]["__typename"] == "Booking"
     assert closed.value.rcvd.code == 4403
+    served.assert_served()
     assert list(Booking.objects.values_list("reference", flat=True)) == [
         first["data"]["book"]["reference"]]
 
