@@ -17,7 +17,8 @@ BENCH_RESOURCES ?= 10000
 BENCH_BOOKINGS ?= 1000000
 
 .PHONY: demo test install db-start db-stop db-status db-destroy migrate demo-data serve lint \
-	ws-client chromium graphiql-assets bench-data bench-availability bench-search bench-api bench-api-floor
+	ws-client chromium graphiql-assets bench-data bench-availability bench-search bench-api bench-api-floor \
+	bench-attacks
 
 demo: migrate demo-data graphiql-assets serve
 
@@ -105,6 +106,12 @@ bench-api: db-start
 # Where an API request's time goes, in process: SQL alone, the ORM, GraphQL without SQL.
 bench-api-floor: db-start
 	$(PY) -m bench.api_floor --database-name $(BENCH_DB)
+
+# The attacks of the README's reliability section against a running server (make demo),
+# and the cost of checking documents of every shape (in process).
+bench-attacks: install
+	$(PY) -m bench.attacks $(BENCH_ARGS)
+	$(PY) -m bench.attacks --shapes
 
 lint: install
 	$(PY) -m ruff check .

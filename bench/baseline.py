@@ -85,10 +85,11 @@ SQL_SLOTS = """
 
 SQL_TOKEN_USER = (
     "SELECT " + _columns("accounts_apitoken", "id", "user_id", "name", "key_digest", "hint",
-                         "created_at", "revoked_at")
+                         "created_at", "expires_at", "revoked_at")
     + ", " + _columns("auth_user", *USER)
     + ' FROM "accounts_apitoken" INNER JOIN "auth_user" ON ("accounts_apitoken"."user_id" = '
-    '"auth_user"."id") WHERE ("accounts_apitoken"."revoked_at" IS NULL AND '
+    '"auth_user"."id") WHERE (("accounts_apitoken"."expires_at" IS NULL OR '
+    '"accounts_apitoken"."expires_at" > %s) AND "accounts_apitoken"."revoked_at" IS NULL AND '
     '"auth_user"."is_active" AND "accounts_apitoken"."key_digest" = %s) '
     'ORDER BY "accounts_apitoken"."created_at" DESC LIMIT 1')
 
@@ -237,8 +238,8 @@ async def _token_user(db, request) -> int | None:
     if not header.startswith("Bearer "):
         return None
     digest = hashlib.sha256(header.removeprefix("Bearer ").strip().encode()).hexdigest()
-    rows = await _rows(db, SQL_TOKEN_USER, [digest])
-    return rows[0][7] if rows else None
+    rows = await _rows(db, SQL_TOKEN_USER, [_now(), digest])
+    return rows[0][8] if rows else None
 
 
 async def search(db, variables, request):
