@@ -18,7 +18,7 @@ BENCH_BOOKINGS ?= 1000000
 
 .PHONY: demo test install db-start db-stop db-status db-destroy migrate demo-data serve lint \
 	ws-client chromium graphiql-assets bench-data bench-availability bench-search bench-api bench-api-floor \
-	bench-attacks
+	bench-attacks tour
 
 demo: migrate demo-data graphiql-assets serve
 
@@ -51,7 +51,12 @@ migrate: db-start
 	$(PY) manage.py migrate --no-input
 
 demo-data: migrate
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --url http://$(HOST):$(PORT)
+
+# Every example of the README's tour against the running demo (make demo, same PORT),
+# with today's dates; prints the answers and a GraphiQL link for each.
+tour: install
+	$(PY) manage.py tour --url http://$(HOST):$(PORT)/graphql
 
 serve: db-start
 	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT)

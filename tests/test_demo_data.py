@@ -168,7 +168,18 @@ def test_output_reports_counts_and_logins(demo, db):
     assert "300 bookings in the next 28 days" in demo["output"]
     assert "73 resources" in demo["output"]
     assert "http://127.0.0.1:8000/admin/  user admin, password admin" in demo["output"]
-    assert "alice / alice-demo, bob / bob-demo" in demo["output"]
+    assert "http://127.0.0.1:8000/accounts/login/  alice / alice-demo, bob / bob-demo" in (
+        demo["output"])
+
+
+def test_output_names_the_address_it_is_served_at(demo, db):
+    output = load("--url", "http://127.0.0.1:8123/")
+
+    assert "already loaded" in output
+    assert "  admin site  http://127.0.0.1:8123/admin/  user admin" in output
+    assert "  customers   http://127.0.0.1:8123/accounts/login/  alice" in output
+    assert "  GraphQL     http://127.0.0.1:8123/graphql  (GraphiQL" in output
+    assert ":8000" not in output
 
 
 def test_second_run_changes_nothing(demo, db):

@@ -70,6 +70,11 @@ TEMPLATES = [
     },
 ]
 
+# Customers sign in at /accounts/login/ (the admin admits staff only), then use GraphiQL.
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/graphql"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
 
 def database_from_url(url: str) -> dict:
     """DATABASES entry for a postgresql:// URL (host may also come as ?host=/socket/dir)."""

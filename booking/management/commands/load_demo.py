@@ -37,7 +37,6 @@ from booking.services import booking_book, booking_cancel, booking_hold
 from fixtures import demo
 
 BOOKING_WINDOW = dt.timedelta(days=28)
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
 # (username, password, superuser). Demo only: never load these on a reachable server.
 USERS = [("admin", "admin", True), ("alice", "alice-demo", False), ("bob", "bob-demo", False)]
 
@@ -57,8 +56,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--bookings", type=int, default=300, help="How many bookings to make (default 300)."
         )
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000",
+            help="Where the demo is served, for the addresses printed (make demo passes its "
+            "HOST and PORT; default %(default)s).",
+        )
 
-    def handle(self, *args, reset: bool, seed: int, bookings: int, **options):
+    def handle(self, *args, reset: bool, seed: int, bookings: int, url: str, **options):
         started = time.monotonic()
         with transaction.atomic():
             if demo_is_loaded() and not reset:
@@ -66,6 +70,7 @@ class Command(BaseCommand):
                     "The demo data is already loaded; nothing to do "
                     "(use --reset to remove and reload it)."
                 )
+                self.stdout.write(logins(url))
                 return
             if reset:
                 self.stdout.write(f"Removed the demo data ({demo_remove()} bookings).")
@@ -81,6 +86,7 @@ class Command(BaseCommand):
                 target=bookings,
             )
         self.stdout.write(summary(made, created=created, seconds=time.monotonic() - started))
+        self.stdout.write(logins(url))
 
 
 def demo_is_loaded() -> bool:
@@ -402,8 +408,18 @@ def summary(made: Counter, *, created: list[str], seconds: float) -> str:
                 if len(created) < len(USERS)
                 else ""
             ),
+        ]
+    )
+
+
+def logins(url: str) -> str:
+    base = url.rstrip("/")
+    return "\n".join(
+        [
             "Demo logins (demo passwords: never use this data on a reachable server):",
-            f"  admin site  {ADMIN_URL}  user admin, password admin",
-            "  customers   alice / alice-demo, bob / bob-demo",
+            f"  admin site  {base}/admin/  user admin, password admin (staff)",
+            f"  customers   {base}/accounts/login/  alice / alice-demo, bob / bob-demo",
+            f"  GraphQL     {base}/graphql  (GraphiQL in a browser; make tour runs the README's "
+            "examples)",
         ]
     )
