@@ -58,8 +58,9 @@ demo-data: migrate
 tour: install
 	$(PY) manage.py tour --url http://$(HOST):$(PORT)/graphql
 
+# The ASGI server and the task worker beside it (config/serve.py); Ctrl-C stops both.
 serve: db-start
-	$(PY) -m uvicorn config.asgi:application --host $(HOST) --port $(PORT)
+	$(PY) -m config.serve --host $(HOST) --port $(PORT)
 
 # The reference graphql-transport-ws client (npm graphql-ws) for the websocket tests.
 ws-client: $(WS_CLIENT)/node_modules/.installed-stamp

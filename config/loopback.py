@@ -74,3 +74,19 @@ def _stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=20)
+
+
+WORKER = ("manage.py", "procrastinate", "worker", "--delete-jobs", "successful")
+
+
+@contextlib.contextmanager
+def task_worker(*, env: dict, output=None) -> Iterator[subprocess.Popen]:
+    """procrastinate's worker (booking/tasks.py) with `env` added to this process's
+    environment, in a session of its own, until the block ends."""
+    process = subprocess.Popen(
+        [sys.executable, *WORKER], cwd=ROOT, env={**os.environ, **env}, stdout=output,
+        stderr=subprocess.STDOUT if output else None, start_new_session=True)
+    try:
+        yield process
+    finally:
+        _stop(process)

@@ -1,6 +1,7 @@
 """Shared fixtures. Tests run against the real PostgreSQL server (config/localdb.py)."""
 
 import datetime as dt
+import time
 import zoneinfo
 
 import pgtrigger
@@ -11,9 +12,10 @@ from django.db.backends.postgresql.psycopg_any import NumericRange
 from django.test import RequestFactory
 
 from booking.models import Category, OpeningHours, Resource, Venue
+from config.loopback import task_worker as task_worker_process
 from schema import schema
 from schema.context import Context
-from tests.servers import serving
+from tests.servers import database_url, serving
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
@@ -110,6 +112,33 @@ def asgi_server(django_db_setup, tmp_path_factory):
     """uvicorn config.asgi:application serving the test database until the session ends."""
     with serving(tmp_path_factory.mktemp("asgi") / "uvicorn.log") as server:
         yield server
+
+
+@pytest.fixture(scope="package")
+def task_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+    """procrastinate's worker (booking/tasks.py) on the test database, once it has
+    registered, until the tests of the package end: its sweeps touch every committed row."""
+    log = tmp_path_factory.mktemp("worker") / "worker.log"
+    env = {"DATABASE_URL": database_url(connection.settings_dict),
+           "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    with log.open("wb") as output, task_worker_process(env=env, output=output) as process:
+        deadline = time.monotonic() + WORKER_STARTUP_TIMEOUT
+        while not _workers_registered(django_db_blocker):
+            assert process.poll() is None, f"the worker exited: {log.read_text()[-2000:]}"
+            assert time.monotonic() < deadline, f"no worker registered: {log.read_text()}"
+            time.sleep(0.2)
+        yield process
+
+
+WORKER_STARTUP_TIMEOUT = 60
+
+
+def _workers_registered(django_db_blocker) -> bool:
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM procrastinate_workers")
+        (count,) = cursor.fetchone()
+    connection.close()  # not held across the session's tests
+    return count > 0
 
 
 @pytest.fixture

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "booking",
     "search",
     "accounts",
+    # The task queue (tables and functions in PostgreSQL; booking/tasks.py).
+    "procrastinate.contrib.django",
 ]
 
 MIDDLEWARE = [
