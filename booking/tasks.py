@@ -7,8 +7,10 @@ queue: jobs are rows, deferred in the transaction of the change that causes them
 
 import logging
 
+from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 
+from booking.notifications import booking_notify_customer
 from booking.services import booking_expire_stale_holds
 
 logger = logging.getLogger(__name__)
@@ -27,3 +29,16 @@ def expire_holds(timestamp: int) -> int:
     if count:
         logger.info("expired %d hold(s)", count)
     return count
+
+
+# A mail server that is down for a while: retried after 2, 4, 8 ... s, 10 attempts (about
+# 17 minutes in all), then the job stays failed for the operator.
+NOTIFY_RETRY = RetryStrategy(max_attempts=10, exponential_wait=2)
+
+
+@app.task(queue="notifications", retry=NOTIFY_RETRY, pass_context=False)
+def notify_customer(event_id: int) -> str | None:
+    """E-mail the customer the notice an audit event of their booking calls for (deferred
+    by the event's trigger, in the transaction of the change, with the lock
+    `booking:<id>`: one booking's notices go out in the order of its changes)."""
+    return booking_notify_customer(event_id=event_id)

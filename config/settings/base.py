@@ -164,6 +164,15 @@ RANGEBOOK_HOLD_MINUTES = 15
 # API tokens expire this many days after they are made, unless made with another lifetime.
 RANGEBOOK_TOKEN_DAYS = 90
 
+# Customers' notices (booking/notifications.py), sent by the task worker. Here every
+# message is written to a file in RANGEBOOK_MAIL_DIR (.mail/ by default: the demo's
+# outbox); config/settings/production.py sends by SMTP.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = os.environ.get("RANGEBOOK_MAIL_DIR", str(BASE_DIR / ".mail"))
+DEFAULT_FROM_EMAIL = os.environ.get("RANGEBOOK_FROM_EMAIL", "bookings@rangebook.localhost")
+# The domain of calendar invites' UIDs (<reference>@<domain>): keep it once invites are out.
+RANGEBOOK_ICAL_DOMAIN = os.environ.get("RANGEBOOK_ICAL_DOMAIN", "rangebook.localhost")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

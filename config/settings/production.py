@@ -5,6 +5,9 @@ its warnings.
     DJANGO_SECRET_KEY=<50+ random characters>    DJANGO_ALLOWED_HOSTS=book.example.com
     DATABASE_URL=postgresql://...                 (optional: the embedded cluster otherwise)
     DJANGO_BEHIND_TLS_PROXY=1                     (optional: trust X-Forwarded-Proto)
+    DJANGO_EMAIL_HOST=smtp.example.com            (customers' notices, by SMTP; also
+    DJANGO_EMAIL_PORT, DJANGO_EMAIL_HOST_USER, DJANGO_EMAIL_HOST_PASSWORD; STARTTLS)
+    RANGEBOOK_FROM_EMAIL=bookings@example.com     RANGEBOOK_ICAL_DOMAIN=book.example.com
 
 HTTPS only: plain-HTTP requests to the admin are redirected, to the API refused with
 `https_required`; cookies are sent over HTTPS only; browsers are told to keep to HTTPS
@@ -37,3 +40,11 @@ SECURE_HSTS_PRELOAD = True
 if os.environ.get("DJANGO_BEHIND_TLS_PROXY") == "1":
     # Only behind a proxy that sets this header itself (clients could forge it otherwise).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = EMAIL_PORT != 25
+EMAIL_TIMEOUT = 20
