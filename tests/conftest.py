@@ -115,12 +115,18 @@ def asgi_server(django_db_setup, tmp_path_factory):
 
 
 @pytest.fixture(scope="package")
-def task_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+def task_worker_env(tmp_path_factory) -> dict:
+    """Settings of the package's worker, by environment (a package may override this)."""
+    return {"RANGEBOOK_MAIL_DIR": str(tmp_path_factory.mktemp("mail"))}
+
+
+@pytest.fixture(scope="package")
+def task_worker(django_db_setup, django_db_blocker, tmp_path_factory, task_worker_env):
     """procrastinate's worker (booking/tasks.py) on the test database, once it has
     registered, until the tests of the package end: its sweeps touch every committed row."""
     log = tmp_path_factory.mktemp("worker") / "worker.log"
     env = {"DATABASE_URL": database_url(connection.settings_dict),
-           "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+           "DJANGO_SETTINGS_MODULE": "config.settings.test", **task_worker_env}
     with log.open("wb") as output, task_worker_process(env=env, output=output) as process:
         deadline = time.monotonic() + WORKER_STARTUP_TIMEOUT
         while not _workers_registered(django_db_blocker):

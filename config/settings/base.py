@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "booking",
     "search",
     "accounts",
+    "webhooks",
     # The task queue (tables and functions in PostgreSQL; booking/tasks.py).
     "procrastinate.contrib.django",
 ]
@@ -170,6 +171,11 @@ RANGEBOOK_TOKEN_DAYS = 90
 EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
 EMAIL_FILE_PATH = os.environ.get("RANGEBOOK_MAIL_DIR", str(BASE_DIR / ".mail"))
 DEFAULT_FROM_EMAIL = os.environ.get("RANGEBOOK_FROM_EMAIL", "bookings@rangebook.localhost")
+# Partner webhooks (webhooks/): attempts per delivery before it is dead, and the base of
+# the exponential wait between them (3, 9, 27 ... s: 10 attempts span about 8 hours).
+RANGEBOOK_WEBHOOK_ATTEMPTS = int(os.environ.get("RANGEBOOK_WEBHOOK_ATTEMPTS", "10"))
+RANGEBOOK_WEBHOOK_BACKOFF = int(os.environ.get("RANGEBOOK_WEBHOOK_BACKOFF", "3"))
+RANGEBOOK_WEBHOOK_TIMEOUT = 10  # seconds to connect and to answer
 # The domain of calendar invites' UIDs (<reference>@<domain>): keep it once invites are out.
 RANGEBOOK_ICAL_DOMAIN = os.environ.get("RANGEBOOK_ICAL_DOMAIN", "rangebook.localhost")
 
