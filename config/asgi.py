@@ -6,6 +6,7 @@ middleware, its statements guarded (timeouts by role, cancelled when the client 
 The rest of HTTP goes to Django with its full middleware: the admin (whose sync views
 share one thread, which API requests must not hold). Websockets at /graphql go to
 strawberry's graphql-transport-ws handler on the same schema (schema/websocket.py).
+/healthz, /readyz and /metrics are answered before Django (config/health.py).
 """
 
 import os
@@ -21,6 +22,8 @@ django_application = get_asgi_application()  # sets Django up before the imports
 
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from config import health  # noqa: E402
+from config.observe import OPEN_WEBSOCKETS  # noqa: E402
 from schema import schema  # noqa: E402
 from schema.listener import stop_listener  # noqa: E402
 from schema.views import GraphQLHTTPHandler, graphql_view  # noqa: E402
@@ -36,13 +39,16 @@ graphql_websocket = websocket_application(schema)
 async def application(scope, receive, send):
     if scope["type"] == "websocket":
         if scope["path"] == "/graphql":
-            return await graphql_websocket(scope, receive, send)
+            with OPEN_WEBSOCKETS.track_inprogress():
+                return await graphql_websocket(scope, receive, send)
         await receive()  # websocket.connect
         return await send({"type": "websocket.close"})  # handshake refused (403)
     if scope["type"] == "lifespan":
         return await _lifespan(receive, send)
     if scope["path"] == "/graphql":
         return await graphql_http(scope, receive, send)
+    if scope["path"] in health.ROUTES and scope["method"] in ("GET", "HEAD"):
+        return await health.ROUTES[scope["path"]](scope, receive, send)
     return await http_application(scope, receive, send)
 
 

@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 from strawberry.types.execution import PreExecutionError
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from config.observe import REQUEST_ID, Timer, new_request_id, operation_done
 from schema import fastpath
 from schema.booking.availability import Query as AvailabilityQuery
 from schema.booking.mutations import Mutation as BookingMutation
@@ -24,7 +25,7 @@ from schema.booking.queries import Query as BookingQuery
 from schema.booking.subscriptions import Subscription as BookingSubscription
 from schema.common import DATETIME_SCALAR
 from schema.errors import code_errors
-from schema.limits import DocumentLimits
+from schema.limits import DocumentLimits, operation_summary
 from schema.search.queries import Query as SearchQuery
 
 Query = merge_types("Query", (BookingQuery, AvailabilityQuery, SearchQuery))
@@ -53,14 +54,23 @@ class Schema(strawberry.Schema):
     # Every result's errors get their codes here, at the three ways in (not in an
     # extension: an error raised inside an extension's hook, as ParserCache raises every
     # syntax error, skips the extensions' handling of the result).
-    def execute_sync(self, *args, **kwargs):
-        return _coded(super().execute_sync(*args, **kwargs))
+    # Each is also counted, timed and logged (config/observe.py).
+    def execute_sync(self, query=None, *args, **kwargs):
+        timer = Timer()
+        result = _coded(super().execute_sync(query, *args, **kwargs))
+        _observed(query, kwargs.get("operation_name"), timer, [result])
+        return result
 
-    async def execute(self, *args, **kwargs):
-        return _coded(await super().execute(*args, **kwargs))
+    async def execute(self, query=None, *args, **kwargs):
+        timer = Timer()
+        result = _coded(await super().execute(query, *args, **kwargs))
+        _observed(query, kwargs.get("operation_name"), timer, [result])
+        return result
 
-    async def stream(self, *args, **kwargs):  # the websocket's operations
-        return _coded_stream(await super().stream(*args, **kwargs))
+    async def stream(self, query=None, *args, **kwargs):  # the websocket's operations
+        REQUEST_ID.set(new_request_id())  # one per operation: each runs in a task of its own
+        return _coded_stream(await super().stream(query, *args, **kwargs),
+                             query, kwargs.get("operation_name"))
 
 
 def _coded(result):
@@ -69,15 +79,30 @@ def _coded(result):
     return result
 
 
-async def _coded_stream(source):
+def _observed(query, operation_name, timer: Timer, results: list) -> None:
+    name, kind = operation_summary(query, operation_name)
+    codes = [(error.extensions or {}).get("code", "error")
+             for result in results for error in (getattr(result, "errors", None) or [])]
+    operation_done(name=name, kind=kind, seconds=timer.seconds, codes=codes)
+
+
+async def _coded_stream(source, query, operation_name):
+    timer, results = Timer(), []
     async with contextlib.aclosing(source):
         try:
             async for result in source:
-                yield _coded(result)
+                result = _coded(result)
+                if result.errors:
+                    results.append(result)
+                yield result
         except GraphQLError as error:
             # Raised inside an extension's hook (a syntax error, from ParserCache):
             # strawberry's websocket handler would only log it and complete the operation.
-            yield _coded(PreExecutionError(data=None, errors=[error]))
+            result = _coded(PreExecutionError(data=None, errors=[error]))
+            results.append(result)
+            yield result
+        finally:
+            _observed(query, operation_name, timer, results)
 
 
 def make_schema(*, direct_resolvers: bool = True) -> Schema:

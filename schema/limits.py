@@ -123,6 +123,18 @@ def parse_document(text: str) -> DocumentNode:
         raise limit_error("The document is nested too deeply.", "query_too_deep") from None
 
 
+def operation_summary(text: str | None, name: str | None) -> tuple[str | None, str]:
+    """The name and type (query, mutation, subscription) of the operation a request runs;
+    type "invalid" when the document does not parse or names no single operation."""
+    try:
+        operation = _operation(parse_document(text or ""), name)
+    except GraphQLError:
+        return name, "invalid"
+    if operation is None:
+        return name, "invalid"
+    return name or (operation.name.value if operation.name else None), operation.operation.value
+
+
 # --- 2. shape and validation -----------------------------------------------------------
 
 

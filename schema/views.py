@@ -33,6 +33,7 @@ from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView as StrawberryGraphQLView
 from strawberry.http.ides import get_graphql_ide_html
 
+from config.observe import REQUEST_ID, error_answered, new_request_id
 from schema.context import Context, InvalidCredentials
 from schema.errors import DATABASE_ERRORS, database_error_code
 from schema.guard import StatementGuard
@@ -64,6 +65,7 @@ _STRAWBERRY_CODES = {
 
 def error_response(status: int, message: str, code: str, headers=None) -> JsonResponse:
     """An HTTP error in GraphQL's shape: one error with a message and a code."""
+    error_answered(code)
     response = JsonResponse({"errors": [{"message": message, "extensions": {"code": code}}]},
                             status=status, headers=headers)
     response.headers["X-Content-Type-Options"] = "nosniff"
@@ -197,6 +199,8 @@ class GraphQLHTTPHandler(ASGIHandler):
         await self.handle(scope, receive, send)
 
     async def handle(self, scope, receive, send):
+        # Every log line of the request names it; so does the answer (X-Request-ID).
+        REQUEST_ID.set(new_request_id(_header(scope, b"x-request-id")))
         try:
             body_file = await self._read_body(scope, receive)
         except BodyTooLarge:
@@ -218,6 +222,10 @@ class GraphQLHTTPHandler(ASGIHandler):
                 await served
             return
         await self.send_response(served.result(), send)
+
+    async def send_response(self, response, send):
+        response.headers["X-Request-ID"] = REQUEST_ID.get()
+        await super().send_response(response, send)
 
     async def _read_body(self, scope, receive) -> io.BytesIO:
         declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
@@ -264,6 +272,11 @@ class GraphQLHTTPHandler(ASGIHandler):
         except Exception:
             logger.exception("Unexpected error serving %s", request.path)
             return error_response(500, "Internal server error.", "internal_error")
+
+
+def _header(scope, name: bytes) -> str | None:
+    value = dict(scope.get("headers") or []).get(name)
+    return value.decode("latin-1") if value is not None else None
 
 
 async def _disconnected(receive) -> None:

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.logs.request_id_middleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -179,9 +180,27 @@ RANGEBOOK_WEBHOOK_TIMEOUT = 10  # seconds to connect and to answer
 # The domain of calendar invites' UIDs (<reference>@<domain>): keep it once invites are out.
 RANGEBOOK_ICAL_DOMAIN = os.environ.get("RANGEBOOK_ICAL_DOMAIN", "rangebook.localhost")
 
+# /metrics answers only `Authorization: Bearer <this>` when it is set (config/health.py).
+RANGEBOOK_METRICS_TOKEN = os.environ.get("RANGEBOOK_METRICS_TOKEN", "")
+
+# One line per log record on stderr, JSON unless RANGEBOOK_LOG_FORMAT=text, each with
+# the request id of its request (config/logs.py); one line per GraphQL operation.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "config.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "config.logs.JSONFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {"console": {
+        "class": "logging.StreamHandler", "filters": ["request_id"],
+        "formatter": "text" if os.environ.get("RANGEBOOK_LOG_FORMAT") == "text" else "json",
+    }},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        "rangebook.operations": {"level": os.environ.get("RANGEBOOK_LOG_OPERATIONS", "INFO")},
+        "booking": {"level": "INFO"},
+        "webhooks": {"level": "INFO"},
+    },
 }
