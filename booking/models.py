@@ -546,6 +546,25 @@ pgtrigger.register(
     )
 )(BookingEvent)
 
+# A change a customer is told about (booking/notifications.py decides which) queues the
+# notice in the same transaction: a rolled-back change queues nothing, a committed one is
+# never lost. The job lock keeps one booking's notices in the order of its changes.
+pgtrigger.register(
+    pgtrigger.Trigger(
+        name="bookingevent_notice",
+        when=pgtrigger.After,
+        operation=pgtrigger.Insert,
+        condition=pgtrigger.Q(new__status__in=["confirmed", "cancelled"]),
+        func="""
+        PERFORM procrastinate_defer_jobs_v1(ARRAY[ROW(
+            'notifications', 'booking.notify_customer', 0, 'booking:' || NEW.pgh_obj_id,
+            NULL, jsonb_build_object('event_id', NEW.pgh_id), NULL
+        )::procrastinate_job_to_defer_v1]);
+        RETURN NULL;
+        """,
+    )
+)(BookingEvent)
+
 
 def format_minutes(hours) -> str:
     """`[540, 1020)` -> '09:00–17:00'."""

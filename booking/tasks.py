@@ -36,9 +36,10 @@ def expire_holds(timestamp: int) -> int:
 NOTIFY_RETRY = RetryStrategy(max_attempts=10, exponential_wait=2)
 
 
-@app.task(queue="notifications", retry=NOTIFY_RETRY, pass_context=False)
+@app.task(name="booking.notify_customer", queue="notifications", retry=NOTIFY_RETRY,
+          pass_context=False)
 def notify_customer(event_id: int) -> str | None:
     """E-mail the customer the notice an audit event of their booking calls for (deferred
-    by the event's trigger, in the transaction of the change, with the lock
+    by the bookingevent_notice trigger in the transaction of the change, with the lock
     `booking:<id>`: one booking's notices go out in the order of its changes)."""
     return booking_notify_customer(event_id=event_id)
