@@ -18,7 +18,7 @@ BENCH_BOOKINGS ?= 1000000
 
 .PHONY: demo test install db-start db-stop db-status db-destroy migrate demo-data serve lint \
 	ws-client chromium graphiql-assets bench-data bench-availability bench-search bench-api bench-api-floor \
-	bench-attacks tour
+	bench-attacks tour bench-notify
 
 demo: migrate demo-data graphiql-assets serve
 
@@ -112,6 +112,10 @@ bench-api: db-start
 # Where an API request's time goes, in process: SQL alone, the ORM, GraphQL without SQL.
 bench-api-floor: db-start
 	$(PY) -m bench.api_floor --database-name $(BENCH_DB)
+
+# What queued background work (notices, webhooks) costs `book`, and worker throughput.
+bench-notify: db-start
+	$(PY) -m bench.notify --database-name $(BENCH_DB) $(BENCH_ARGS)
 
 # The attacks of the README's reliability section against a running server (make demo),
 # and the cost of checking documents of every shape (in process).
