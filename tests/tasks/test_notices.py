@@ -75,7 +75,8 @@ def test_worker_mails_the_confirmation_with_its_invite(task_worker, task_worker_
 
     (message,) = mine
     assert message["To"] == "ada@example.com"
-    assert str(message["Subject"]).strip().startswith(f"Booking {booking.reference} confirmed: Havel Room")
+    subject = str(message["Subject"]).strip()
+    assert subject.startswith(f"Booking {booking.reference} confirmed: Havel Room")
     (invite,) = [part for part in message.walk() if part.get_content_type() == "text/calendar"]
     calendar = icalendar.Calendar.from_ical(invite.get_payload(decode=True))
     (event,) = calendar.walk("VEVENT")
