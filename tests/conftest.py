@@ -1,5 +1,6 @@
 """Shared fixtures. Tests run against the real PostgreSQL server (config/localdb.py)."""
 
+import contextlib
 import datetime as dt
 import time
 import zoneinfo
@@ -114,29 +115,34 @@ def asgi_server(django_db_setup, tmp_path_factory):
         yield server
 
 
-@pytest.fixture(scope="package")
-def task_worker_env(tmp_path_factory) -> dict:
-    """Settings of the package's worker, by environment (a package may override this)."""
-    return {"RANGEBOOK_MAIL_DIR": str(tmp_path_factory.mktemp("mail"))}
-
-
-@pytest.fixture(scope="package")
-def task_worker(django_db_setup, django_db_blocker, tmp_path_factory, task_worker_env):
-    """procrastinate's worker (booking/tasks.py) on the test database, once it has
-    registered, until the tests of the package end: its sweeps touch every committed row."""
-    log = tmp_path_factory.mktemp("worker") / "worker.log"
+@contextlib.contextmanager
+def running_task_worker(django_db_blocker, tmp_path_factory, env: dict | None = None):
+    """procrastinate's worker (booking/tasks.py, webhooks/tasks.py) on the test database,
+    once it has registered, until the block ends: its sweeps touch every committed row,
+    so each package that needs one starts its own (a package-scoped `task_worker`)."""
+    folder = tmp_path_factory.mktemp("worker")
+    log = folder / "worker.log"
     env = {"DATABASE_URL": database_url(connection.settings_dict),
-           "DJANGO_SETTINGS_MODULE": "config.settings.test", **task_worker_env}
+           "DJANGO_SETTINGS_MODULE": "config.settings.test",
+           "RANGEBOOK_MAIL_DIR": str(folder / "mail"), **(env or {})}
+    _clear_queue(django_db_blocker)  # jobs left by other packages' committed changes
     with log.open("wb") as output, task_worker_process(env=env, output=output) as process:
         deadline = time.monotonic() + WORKER_STARTUP_TIMEOUT
         while not _workers_registered(django_db_blocker):
             assert process.poll() is None, f"the worker exited: {log.read_text()[-2000:]}"
             assert time.monotonic() < deadline, f"no worker registered: {log.read_text()}"
             time.sleep(0.2)
+        process.env = env
         yield process
 
 
 WORKER_STARTUP_TIMEOUT = 60
+
+
+def _clear_queue(django_db_blocker) -> None:
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE procrastinate_jobs, procrastinate_periodic_defers CASCADE")
+    connection.close()
 
 
 def _workers_registered(django_db_blocker) -> bool:

@@ -209,3 +209,13 @@ def test_reset_reloads_cleanly(demo, db, venue, customer, at):
     assert counts() == before
     assert old_bookings.isdisjoint(Booking.objects.values_list("pk", flat=True))
     assert Booking.objects.filter(pk=outside.pk, resource__venue=venue).exists()
+
+
+def test_demo_bookings_queue_no_customer_notices(demo, db):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM procrastinate_jobs"
+                       " WHERE task_name = 'booking.notify_customer'")
+        (queued,) = cursor.fetchone()
+
+    assert Booking.objects.filter(status__in=["confirmed", "cancelled"]).count() > 200
+    assert queued == 0

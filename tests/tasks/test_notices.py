@@ -62,9 +62,9 @@ def messages_in(folder: Path) -> list[email.message.Message]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_mails_the_confirmation_with_its_invite(task_worker, task_worker_env, room,
+def test_worker_mails_the_confirmation_with_its_invite(task_worker, room,
                                                        customer, at):
-    outbox = Path(task_worker_env["RANGEBOOK_MAIL_DIR"])
+    outbox = Path(task_worker.env["RANGEBOOK_MAIL_DIR"])
     booking = booking_book(resource=room, customer=customer, party_size=1, starts_at=at(9),
                            ends_at=at(10))
 

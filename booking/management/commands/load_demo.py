@@ -15,7 +15,7 @@ import pgtrigger
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.backends.postgresql.psycopg_any import DateRange, DateTimeTZRange, NumericRange
 from django.utils import timezone
 from django.utils.text import slugify
@@ -85,8 +85,22 @@ class Command(BaseCommand):
                 rng=random.Random(seed),
                 target=bookings,
             )
+            demo_notices_drop(resources)
         self.stdout.write(summary(made, created=created, seconds=time.monotonic() - started))
         self.stdout.write(logins(url))
+
+
+def demo_notices_drop(resources) -> int:
+    """Demo bookings are history, not news: drop the customers' notices their changes
+    queued (in this transaction, so no worker ever saw them); returns how many."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM procrastinate_jobs AS job USING booking_bookingevent AS event"
+            " WHERE job.task_name = 'booking.notify_customer' AND job.status = 'todo'"
+            " AND (job.args->>'event_id')::bigint = event.pgh_id AND event.resource_id = ANY(%s)",
+            [[resource.pk for resource in resources]],
+        )
+        return cursor.rowcount
 
 
 def demo_is_loaded() -> bool:
