@@ -99,20 +99,37 @@ def test_tour_command_names_a_missing_server(db):
         call_command("tour", "--url", "http://127.0.0.1:9/graphql", stdout=io.StringIO())
 
 
-def test_customers_sign_in_for_a_session_that_graphiql_books_with(demo):
-    base = demo.url.removesuffix("/graphql")
-    browser = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    form = browser.open(f"{base}/accounts/login/").read().decode()
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+MY_BOOKINGS = "{ myBookings { edges { node { reference } } } }"
 
-    signed_in = browser.open(urllib.request.Request(
-        f"{base}/accounts/login/", urllib.parse.urlencode({
-            "csrfmiddlewaretoken": csrf, "username": "alice", "password": "alice-demo",
-            "next": "/graphql"}).encode(), {"Accept": "text/html"}))
-    answer = json.load(browser.open(urllib.request.Request(
-        demo.url, json.dumps({"query": "{ myBookings { edges { node { reference } } } }"})
-        .encode(), {"Content-Type": "application/json"})))
+
+class Browser:
+    """Cookies kept from answer to answer, as a browser keeps them."""
+
+    def __init__(self, server) -> None:
+        self.server, self.base = server, server.url.removesuffix("/graphql")
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def sign_in(self, username: str, password: str):
+        form = self.opener.open(f"{self.base}/accounts/login/").read().decode()
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+        fields = {"csrfmiddlewaretoken": csrf, "username": username, "password": password,
+                  "next": "/graphql"}
+        return self.opener.open(urllib.request.Request(
+            f"{self.base}/accounts/login/", urllib.parse.urlencode(fields).encode(),
+            {"Accept": "text/html"}))
+
+    def graphql(self, query: str) -> dict:
+        return json.load(self.opener.open(urllib.request.Request(
+            self.server.url, json.dumps({"query": query}).encode(),
+            {"Content-Type": "application/json"})))
+
+
+def test_customers_sign_in_for_a_session_that_graphiql_books_with(demo):
+    browser = Browser(demo)
+
+    signed_in = browser.sign_in("alice", "alice-demo")
+    answer = browser.graphql(MY_BOOKINGS)
 
     assert signed_in.url == demo.url and "graphiql" in signed_in.read().decode()
     references = {edge["node"]["reference"] for edge in answer["data"]["myBookings"]["edges"]}
@@ -122,17 +139,10 @@ def test_customers_sign_in_for_a_session_that_graphiql_books_with(demo):
 
 
 def test_sign_in_with_a_wrong_password_is_refused(demo):
-    base = demo.url.removesuffix("/graphql")
-    browser = urllib.request.build_opener(
-        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-    form = browser.open(f"{base}/accounts/login/").read().decode()
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+    browser = Browser(demo)
 
-    page = browser.open(f"{base}/accounts/login/", urllib.parse.urlencode({
-        "csrfmiddlewaretoken": csrf, "username": "alice", "password": "wrong"}).encode())
-    answer = json.load(browser.open(urllib.request.Request(
-        demo.url, json.dumps({"query": "{ myBookings { edges { node { reference } } } }"})
-        .encode(), {"Content-Type": "application/json"})))
+    page = browser.sign_in("alice", "wrong")
+    answer = browser.graphql(MY_BOOKINGS)
 
     assert page.status == 200 and "do not match an active account" in page.read().decode()
     assert answer["errors"][0]["extensions"]["code"] == "permission_denied"
