@@ -12,6 +12,7 @@ from django.urls import path
 from django.utils import timezone
 
 from booking import services
+from booking.admin_calendar import BookingMoveMixin, CalendarAdminMixin, calendar_url
 from booking.admin_filters import BookingStartFilter, ClosureVenueFilter, ClosureWhenFilter
 from booking.audit import booking_audit_trail
 from booking.errors import BookingError
@@ -94,9 +95,11 @@ class VenueClosureInline(admin.TabularInline):
 
 
 @admin.register(Venue)
-class VenueAdmin(VenueTimeMixin, admin.ModelAdmin):
+class VenueAdmin(CalendarAdminMixin, VenueTimeMixin, admin.ModelAdmin):
     form = VenueForm
-    list_display = ["name", "city", "country", "timezone", "resource_count"]
+    change_form_template = "admin/booking/calendar_change_form.html"
+    calendar_default_view = "day"
+    list_display = ["name", "city", "country", "timezone", "resource_count", "calendar_link"]
     list_filter = ["country", "city", "timezone"]
     search_fields = ["name", "slug", "city", "address"]
     prepopulated_fields = {"slug": ["name"]}
@@ -107,6 +110,9 @@ class VenueAdmin(VenueTimeMixin, admin.ModelAdmin):
 
     def venue_zone(self, form, obj):
         return obj.zone if obj else None
+
+    def calendar_subject(self, venue):
+        return venue, list(venue.resources.select_related("venue").order_by("name"))
 
     @admin.display(description="resources", ordering="resource_count")
     def resource_count(self, venue):
@@ -153,9 +159,10 @@ class ResourceClosureInline(VenueClosureInline):
 
 
 @admin.register(Resource)
-class ResourceAdmin(VenueTimeMixin, admin.ModelAdmin):
+class ResourceAdmin(CalendarAdminMixin, VenueTimeMixin, admin.ModelAdmin):
     form = ResourceForm
-    list_display = ["name", "venue", "category", "party_sizes", "is_active"]
+    change_form_template = "admin/booking/calendar_change_form.html"
+    list_display = ["name", "venue", "category", "party_sizes", "is_active", "calendar_link"]
     list_filter = ["is_active", "category", "venue", "venue__city", "amenities"]
     list_select_related = ["venue", "category"]
     search_fields = ["name", "slug", "venue__name", "venue__city"]
@@ -204,6 +211,9 @@ class ResourceAdmin(VenueTimeMixin, admin.ModelAdmin):
     def venue_zone(self, form, obj):
         return obj.venue.zone if obj else None
 
+    def calendar_subject(self, resource):
+        return resource.venue, [resource]
+
     @admin.display(description="party sizes", ordering="capacity")
     def party_sizes(self, resource):
         return f"{resource.capacity.lower}–{resource.capacity.upper - 1}"
@@ -247,7 +257,7 @@ class RateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Booking)
-class BookingAdmin(VenueTimeMixin, admin.ModelAdmin):
+class BookingAdmin(BookingMoveMixin, VenueTimeMixin, admin.ModelAdmin):
     """Bookings are added, moved, confirmed and cancelled through the services, and never
     deleted (a trigger forbids it); their change page shows the audit trail."""
 
@@ -332,6 +342,8 @@ class BookingAdmin(VenueTimeMixin, admin.ModelAdmin):
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         if obj is not None:
             context["audit_trail"] = booking_audit_trail(booking=obj)
+            day = obj.period.lower.astimezone(obj.resource.venue.zone).date()
+            context["calendar_url"] = calendar_url(obj.resource, day=day)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="period (venue time)", ordering="period")

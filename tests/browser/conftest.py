@@ -6,6 +6,8 @@ installed from npm, see schema/views.py); requests to unpkg.com are refused, so 
 that still needed the internet would fail here.
 """
 
+import os
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,11 @@ from tests.npm import npm_ci
 from tests.servers import serving
 
 CHROMIUM = Path("/usr/bin/chromium")
+# Screenshots of the browser tests; CI keeps this folder (it is ignored by git).
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+SCREENSHOTS = Path(os.environ.get("RANGEBOOK_SCREENSHOTS", ARTEFACTS / "screenshots"))
+WINDOW = {"width": 1400, "height": 900}  # staff's usual window, in which pages must fit
+_taken: list[Path] = []
 GRAPHIQL_ASSETS = Path(__file__).resolve().parents[2] / "schema" / "graphiql"
 TIMEOUT_MS = 10_000
 
@@ -48,7 +55,8 @@ def server(django_db_setup, tmp_path):
 def page(browser, server):
     """A fresh browser profile (no cookies) with its `base_url` at the test server."""
     base_url = server.url.removesuffix("/graphql")
-    context = browser.new_context(base_url=base_url, locale="en-GB", timezone_id="UTC")
+    context = browser.new_context(base_url=base_url, locale="en-GB", timezone_id="UTC",
+                                  viewport=WINDOW)
     context.set_default_timeout(TIMEOUT_MS)
     sync_api.expect.set_options(timeout=TIMEOUT_MS)
     context.route("https://unpkg.com/**", lambda route: route.abort("internetdisconnected"))
@@ -71,3 +79,22 @@ def graphiql_assets():
     """node_modules of schema/graphiql (`npm ci` once if `make test` has not). Session-scoped:
     installed before any test's server starts, whose settings look for it at start-up."""
     return npm_ci(GRAPHIQL_ASSETS, "graphiql", "--legacy-peer-deps", "--ignore-scripts")
+
+
+@pytest.fixture
+def screenshot(request):
+    """screenshot(page, "name") saves the whole page as SCREENSHOTS/<test>-<name>.png."""
+
+    def take(page, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", f"{request.node.name}-{name}.png")
+        page.screenshot(path=path, full_page=True)
+        _taken.append(path)
+        return path
+
+    return take
+
+
+def pytest_terminal_summary(terminalreporter):
+    if _taken:
+        terminalreporter.write_line(f"{len(_taken)} screenshot(s) in {SCREENSHOTS}")
