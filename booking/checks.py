@@ -1,8 +1,18 @@
 """System checks of the database server the bookings live on (`manage.py check --database
-default`; `manage.py check --deploy --database default` before going live)."""
+default`; `manage.py check --deploy --database default` before going live), and of the
+living SQL files against their migrations (every command, `makemigrations --check` too)."""
 
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
 from django.db import connections
+
+from config.sqlfunctions import unsnapshotted
+
+
+@register()
+def check_sql_snapshots(app_configs, **kwargs):
+    """Each living file of sql/functions/ is what the migrations last install."""
+    return [Error(problem, hint="Run manage.py makesqlmigrations.", id="rangebook.E001")
+            for problem in unsnapshotted()]
 
 
 @register(Tags.database)

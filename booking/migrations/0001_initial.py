@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
 
-from config.sqlfiles import read_sql
+from config.sqlfiles import frozen_sql
 
 
 class Migration(migrations.Migration):
@@ -31,8 +31,8 @@ class Migration(migrations.Migration):
         BtreeGistExtension(),
         # Hand-added: the reference default below calls this function.
         migrations.RunSQL(
-            sql=read_sql("booking/0001_reference.sql"),
-            reverse_sql=read_sql("booking/0001_reference.reverse.sql"),
+            sql=frozen_sql("booking/0001_reference.sql", "249de933bf2a2867d451c1f1c8a252085daad9b5"),
+            reverse_sql=frozen_sql("booking/0001_reference.reverse.sql", "ec190d0969728332e1b76cfdf85ea28a37beed46"),
         ),
         migrations.CreateModel(
             name='Amenity',

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from config.sqlfiles import read_sql
+from config.sqlfiles import frozen_sql
 
 
 class Migration(migrations.Migration):
@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            sql=read_sql("booking/0004_availability.sql"),
-            reverse_sql=read_sql("booking/0004_availability.reverse.sql"),
+            sql=frozen_sql("booking/0004_availability.sql", "a18e14e389bed16d2093c2697c6c73137982685d"),
+            reverse_sql=frozen_sql("booking/0004_availability.reverse.sql", "66be6dac832c17133e9cd00f3034e1528148d8e9"),
         ),
     ]

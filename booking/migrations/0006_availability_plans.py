@@ -4,7 +4,7 @@ import django.contrib.postgres.indexes
 from django.conf import settings
 from django.db import migrations, models
 
-from config.sqlfiles import read_sql
+from config.sqlfiles import frozen_sql
 
 
 class Migration(migrations.Migration):
@@ -16,10 +16,10 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            sql=read_sql("booking/0006_availability_plans.sql"),
+            sql=frozen_sql("booking/0006_availability_plans.sql", "1e71506240b39616db3b8b66c4a4fc5d4745ad7d"),
             reverse_sql=[
-                read_sql("booking/0004_availability.sql"),
-                read_sql("booking/0006_availability_plans.reverse.sql"),
+                frozen_sql("booking/0004_availability.sql", "a18e14e389bed16d2093c2697c6c73137982685d"),
+                frozen_sql("booking/0006_availability_plans.reverse.sql", "350ac791d2d3ea565359db64bd8abd5dafb8d3f9"),
             ],
         ),
         migrations.AddIndex(

@@ -10,7 +10,7 @@ import pgtrigger.compiler
 import pgtrigger.migrations
 from django.db import migrations, models
 
-from config.sqlfiles import read_sql
+from config.sqlfiles import frozen_sql
 
 
 class Migration(migrations.Migration):
@@ -152,7 +152,7 @@ class Migration(migrations.Migration):
             trigger=pgtrigger.compiler.Trigger(name='search_venue_update', sql=pgtrigger.compiler.UpsertTriggerSql(func='PERFORM search_document_refresh(ARRAY(SELECT r.id FROM booking_resource r WHERE r.venue_id IN (SELECT n.id FROM new_rows n JOIN old_rows o ON o.id = n.id WHERE (n.name, n.city) IS DISTINCT FROM (o.name, o.city)))); RETURN NULL;', hash='8430643b7cf84a69dde764200d77111808294f4a', level='STATEMENT', operation='UPDATE', pgid='pgtrigger_search_venue_update_eabab', referencing='REFERENCING OLD TABLE AS old_rows  NEW TABLE AS new_rows ', table='booking_venue', when='AFTER')),
         ),
         migrations.RunSQL(
-            sql=read_sql("search/0001_search.sql"),
-            reverse_sql=read_sql("search/0001_search.reverse.sql"),
+            sql=frozen_sql("search/0001_search.sql", "20f12b039609be6c074c13ac10b4a6eb631f5c30"),
+            reverse_sql=frozen_sql("search/0001_search.reverse.sql", "50cc10bf222b3f94a1eec24f2df1bfba24c73e93"),
         ),
     ]

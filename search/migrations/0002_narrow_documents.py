@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from config.sqlfiles import read_sql
+from config.sqlfiles import frozen_sql
 
 
 class Migration(migrations.Migration):
@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             field=models.TextField(editable=False, null=True),
         ),
         migrations.RunSQL(
-            sql=read_sql("search/0002_narrow_documents.sql"),
-            reverse_sql=read_sql("search/0002_narrow_documents.reverse.sql"),
+            sql=frozen_sql("search/0002_narrow_documents.sql", "5115ace8332cb80dd9b06920c971dda5bf65c9c7"),
+            reverse_sql=frozen_sql("search/0002_narrow_documents.reverse.sql", "184792c5c90e9bc94505c1944b66b460574135c7"),
         ),
     ]

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from config.sqlfiles import read_sql
+from config.sqlfiles import frozen_sql
 
 
 class Migration(migrations.Migration):
@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            sql=read_sql("search/0003_rum_page.sql"),
-            reverse_sql=read_sql("search/0003_rum_page.reverse.sql"),
+            sql=frozen_sql("search/0003_rum_page.sql", "d657d8e930be48ccd07c10f41269ff0a162e2501"),
+            reverse_sql=frozen_sql("search/0003_rum_page.reverse.sql", "2b4711c98975cb52ae44831c6c612b3fd9f3cd5e"),
         ),
     ]

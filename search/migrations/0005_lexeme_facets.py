@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from config.sqlfiles import read_sql
+from config.sqlfiles import frozen_sql
 
 
 class Migration(migrations.Migration):
@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunSQL(
-            sql=read_sql("search/0005_lexeme_facets.sql"),
-            reverse_sql=read_sql("search/0005_lexeme_facets.reverse.sql"),
+            sql=frozen_sql("search/0005_lexeme_facets.sql", "212b6267835164a3b073ae5ef06435c77770522e"),
+            reverse_sql=frozen_sql("search/0005_lexeme_facets.reverse.sql", "bdf543324079a19a7d96b2e91ed0d506ce40bc22"),
         ),
     ]

@@ -9,7 +9,7 @@ scores the tracked terms' postings as the RUM page ranks (rum_ts_score).
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from config.sqlfiles import read_sql
+from config.sqlfiles import living_files
 from search.management.commands.generate_catalogue import TRACK_DOCUMENTS, TRACK_SHARE
 
 
@@ -27,13 +27,12 @@ class Command(BaseCommand):
                 cursor.execute("CREATE EXTENSION IF NOT EXISTS rum")
                 cursor.execute("CREATE INDEX IF NOT EXISTS search_document_rum"
                                " ON search_resourcedocument USING rum (document rum_tsvector_ops)")
-                cursor.execute(read_sql("search/0003_rum_page.sql"))
+                living = living_files()
+                cursor.execute(living["search_rum_page"])
                 cursor.execute("DROP INDEX IF EXISTS search_document_gin")
                 cursor.execute("SELECT search_documents_narrow()")
                 rewritten = cursor.fetchone()[0]
-                cursor.execute("CREATE OR REPLACE FUNCTION search_term_score(tsvector, tsquery)"
-                               " RETURNS real LANGUAGE sql IMMUTABLE PARALLEL SAFE"
-                               " AS 'SELECT rum_ts_score($1, $2)'")
+                cursor.execute(living["search_term_score"])  # now rum_ts_score
                 cursor.execute("SELECT search_terms_track(%s, %s)",
                                [TRACK_SHARE, TRACK_DOCUMENTS])
         self.stdout.write(f"Search uses RUM; {rewritten} documents rewritten.")

@@ -1,0 +1,87 @@
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from config import sqlfiles, sqlfunctions
+from config.sqlfiles import frozen_sql, living_files, sha1
+from config.sqlfunctions import InstallSQL, installed_drift, unsnapshotted
+
+CREATE = re.compile(r"CREATE OR REPLACE FUNCTION (\w+)\(")
+
+
+def test_living_files_match_their_latest_snapshots():
+    assert unsnapshotted() == []
+
+
+def test_makesqlmigrations_check_finds_nothing_to_write():
+    call_command("makesqlmigrations", "--check", verbosity=0)
+
+
+def test_installed_definitions_match_the_living_files(db):
+    assert installed_drift(connection) == []
+
+
+def test_living_file_defines_exactly_its_function():
+    for name, text in living_files().items():
+        assert set(CREATE.findall(text)) == {name}, name
+        assert text.startswith("-- ") and "PostgreSQL >= 1" in text.split("\nCREATE")[0], name
+
+
+def test_installed_drift_sees_a_function_changed_by_hand(db):
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE OR REPLACE FUNCTION search_lexeme(p_word text) RETURNS text "
+                       "LANGUAGE sql IMMUTABLE AS $$ SELECT p_word $$")
+
+    drift = installed_drift(connection)
+
+    assert drift == ["search_lexeme: the database's definition differs from "
+                     "sql/functions/search_lexeme.sql."]
+
+
+def test_installed_drift_sees_a_function_without_living_file(db):
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE FUNCTION booking_stray() RETURNS int LANGUAGE sql AS 'SELECT 1'")
+
+    assert installed_drift(connection) == [
+        "booking_stray: installed, but there is no sql/functions/booking_stray.sql."]
+
+
+def test_installed_drift_sees_an_old_signature_left_behind(db):
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE FUNCTION search_lexeme(p_word text, p_extra int) RETURNS text "
+                       "LANGUAGE sql AS 'SELECT p_word'")
+
+    assert installed_drift(connection) == [
+        "search_lexeme: 2 functions of this name (an old signature left behind: drop it in "
+        "a migration)."]
+
+
+def test_unsnapshotted_sees_an_edited_living_file(tmp_path, monkeypatch):
+    living = tmp_path / "functions"
+    living.mkdir()
+    for name, text in living_files().items():
+        (living / f"{name}.sql").write_text(text)
+    (living / "search_lexeme.sql").write_text("-- changed\n" + living_files()["search_lexeme"])
+    (living / "booking_new_thing.sql").write_text("-- new\n")
+    (living / "search_words.sql").unlink()
+    monkeypatch.setattr(sqlfiles, "LIVING_DIR", living)
+
+    problems = unsnapshotted()
+
+    assert [p.split(" ")[0] for p in problems] == [
+        "sql/functions/booking_new_thing.sql", "sql/functions/search_lexeme.sql",
+        "sql/functions/search_words.sql"]
+    with pytest.raises(SystemExit):
+        call_command("makesqlmigrations", "--check", verbosity=0)
+
+
+def test_install_sql_refuses_an_edited_snapshot():
+    with pytest.raises(sqlfunctions.SnapshotEdited):
+        InstallSQL("search_lexeme", "SELECT 2", sha=sha1("SELECT 1"), reverse="keep")
+
+
+def test_frozen_sql_refuses_an_edited_history_file():
+    with pytest.raises(sqlfiles.FrozenSQLEdited, match="0001_reference.sql was edited"):
+        frozen_sql("booking/0001_reference.sql", sha1("something else"))
