@@ -3,7 +3,9 @@ import re
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
+from booking.management.commands import makesqlmigrations
 from config import sqlfiles, sqlfunctions
 from config.sqlfiles import frozen_sql, living_files, sha1
 from config.sqlfunctions import InstallSQL, installed_drift, unsnapshotted
@@ -77,6 +79,27 @@ def test_unsnapshotted_sees_an_edited_living_file(tmp_path, monkeypatch):
         call_command("makesqlmigrations", "--check", verbosity=0)
 
 
+def test_makesqlmigrations_writes_the_changed_file_as_a_snapshot(tmp_path, monkeypatch):
+    living = tmp_path / "functions"
+    living.mkdir()
+    for name, text in living_files().items():
+        (living / f"{name}.sql").write_text(text)
+    changed = "-- it's \\ ''' odd\n" + living_files()["search_lexeme"]
+    (living / "search_lexeme.sql").write_text(changed)
+    monkeypatch.setattr(sqlfiles, "LIVING_DIR", living)
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+
+    written = makesqlmigrations._migrations(loader, makesqlmigrations._changes(loader))
+
+    path, text = written["search"]
+    assert path.name.endswith("_sql_search_lexeme.py") and list(written) == ["search"]
+    namespace = {}
+    exec(compile(text, str(path), "exec"), namespace)
+    (operation,) = namespace["Migration"].operations
+    assert (operation.name, operation.sql, operation.reverse) == (
+        "search_lexeme", changed, "0007_sql_functions")
+
+
 def test_install_sql_refuses_an_edited_snapshot():
     with pytest.raises(sqlfunctions.SnapshotEdited):
         InstallSQL("search_lexeme", "SELECT 2", sha=sha1("SELECT 1"), reverse="keep")
@@ -85,3 +108,33 @@ def test_install_sql_refuses_an_edited_snapshot():
 def test_frozen_sql_refuses_an_edited_history_file():
     with pytest.raises(sqlfiles.FrozenSQLEdited, match="0001_reference.sql was edited"):
         frozen_sql("booking/0001_reference.sql", sha1("something else"))
+
+
+def _run(operation, direction):
+    with connection.schema_editor() as editor:
+        getattr(operation, f"database_{direction}")("search", editor, None, None)
+
+
+def test_install_sql_reverse_restores_the_previous_snapshot(db):
+    changed = living_files()["search_lexeme"].replace("NULL for a stop word", "or NULL")
+    changed = changed.replace("cardinality(a) = 1", "cardinality(a) = 1 AND true")
+    operation = InstallSQL("search_lexeme", changed, sha=sha1(changed),
+                           reverse="0007_sql_functions")
+    _run(operation, "forwards")
+    assert installed_drift(connection) != []
+
+    _run(operation, "backwards")
+
+    assert installed_drift(connection) == []
+
+
+def test_install_sql_reverse_drops_a_new_function(db):
+    sql = "CREATE OR REPLACE FUNCTION search_stray() RETURNS int LANGUAGE sql AS 'SELECT 1';"
+    operation = InstallSQL("search_stray", sql, sha=sha1(sql), reverse="drop")
+    _run(operation, "forwards")
+
+    _run(operation, "backwards")
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regproc('search_stray')")
+        assert cursor.fetchone() == (None,)
