@@ -22,10 +22,10 @@ django_application = get_asgi_application()  # sets Django up before the imports
 
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
+from booking.listener import stop_listener  # noqa: E402
 from config import health  # noqa: E402
 from config.observe import OPEN_WEBSOCKETS  # noqa: E402
 from schema import schema  # noqa: E402
-from schema.listener import stop_listener  # noqa: E402
 from schema.views import GraphQLHTTPHandler, graphql_view  # noqa: E402
 from schema.websocket import websocket_application  # noqa: E402
 

@@ -1,46 +1,30 @@
 """Subscriptions: booking and availability changes of resources, live from NOTIFY.
 
-Every change carries a `cursor`. A client that subscribes again with `after: <the highest
-cursor it received>` first gets the changes it missed, read from the audit trail, then
-live ones, with no gap and no duplicate: the live feed is joined before the audit trail
-is read, and live changes that the replay already delivered are dropped. A subscriber too
-slow for the live feed (schema/listener.py) catches up the same way, transparently.
-
-Cursors are the audit events' serial ids, drawn when a change is written, while changes
-arrive in commit order: a transaction that drew a lower cursor but committed later (two
-writers of the same instant; writers of one resource mostly queue on its advisory lock)
-is still delivered live, after the higher one, never dropped. Only a client that
-disconnects in that sub-millisecond interval and resumes from the higher cursor misses
-it; a commit-ordered cursor would close that gap too.
-
-If the database goes away, a subscription waits for the listener to reconnect (at most
-schema.listener.READY_TIMEOUT, then `feed_unavailable`) and resumes from the audit trail
-after its last cursor; a statement failing meanwhile ends it with `database_unavailable`.
-It never ends silently. A cursor the audit trail does not hold is `unknown_cursor`.
+Translation only: which changes a subscriber gets, replayed after its `after` cursor and
+then live, is booking/changes.py's (over booking/listener.py's LISTEN connection); this
+module parses the arguments, checks the resources and shapes the payloads. A statement
+failing meanwhile ends a subscription with `database_unavailable`; it never ends silently.
 
 Payloads hold no customer data: anonymous clients may subscribe.
 """
 
-from collections.abc import AsyncGenerator, Callable, Iterable
+from collections.abc import AsyncGenerator, Iterable
+from contextlib import aclosing
 
 import strawberry
-from asgiref.sync import sync_to_async
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections
 from psycopg.types.range import Range
 from strawberry import relay
 
 from booking import models, selectors
+from booking.changes import ChangeFeedError, booking_changes, change_touches
+from booking.listener import Change
+from config.threads import database_sync_to_async
 from schema.booking.enums import BookingStatus
 from schema.common import DateTimeRange, DateTimeRangeInput, decode_ids, range_out
 from schema.errors import api_error
-from schema.listener import Change, FeedUnavailable, latest_cursor, listener, read_changes
 
 MAX_RESOURCES = 100
-REPLAY_PAGE = 500
-# A cursor further behind the newest change than this is refused rather than replayed
-# (the replay scans every change after it): the client should reload and subscribe anew.
-MAX_LAG = 100_000
 
 
 @strawberry.type(description="A booking was created or changed. No customer data.")
@@ -67,7 +51,7 @@ class AvailabilityChange:
     @strawberry.field(description="The resource's free periods in the window, as of now "
                                   "(one statement per message; select it only if needed).")
     async def free_periods(self) -> list[DateTimeRange]:
-        free = await _database(selectors.resource_free_periods)(
+        free = await database_sync_to_async(selectors.resource_free_periods)(
             resource_ids=[self.pk], window=self.window)
         return [range_out(DateTimeRange, Range(lower, upper, "[)"))
                 for lower, upper in free.get(self.pk, [])]
@@ -80,7 +64,7 @@ class Subscription:
         self, resource_ids: list[relay.GlobalID], after: str | None = None,
     ) -> AsyncGenerator[BookingChange, None]:
         ids, cursor = _resource_ids(resource_ids), _cursor(after)
-        await _database(_check_resources)(ids)
+        await database_sync_to_async(_check_resources)(ids)
         return _booking_changes(ids, cursor)
 
     @strawberry.subscription(description="Changes that touch the resource during the window.")
@@ -88,7 +72,7 @@ class Subscription:
         self, resource_id: relay.GlobalID, window: DateTimeRangeInput, after: str | None = None,
     ) -> AsyncGenerator[AvailabilityChange, None]:
         ids, cursor, period = _resource_ids([resource_id]), _cursor(after), _window(window)
-        await _database(_check_resources)(ids)
+        await database_sync_to_async(_check_resources)(ids)
         return _availability_changes(ids[0], period, cursor)
 
 
@@ -99,81 +83,19 @@ async def _booking_changes(ids: list[int], after: int | None):
 
 async def _availability_changes(pk: int, window: Range, after: int | None):
     async for change in _changes([pk], after):
-        if _touches(change, pk, window):
+        if change_touches(change, resource_id=pk, window=window):
             yield AvailabilityChange(cursor=str(change.cursor), resource_id=_gid(pk),
                                      change=_booking_change(change), window=window, pk=pk)
 
 
 async def _changes(ids: list[int], after: int | None) -> AsyncGenerator[Change, None]:
-    """Changes after cursor `after` (None: from now on): replayed, then live as committed."""
-    last = after
-    while True:
-        try:
-            async with listener().subscribe(ids) as live:
-                replayed = set()
-                if last is None:
-                    last = await _database(latest_cursor)()
-                else:
-                    async for change in _replay(ids, last):
-                        yield change
-                        replayed.add(change.cursor)
-                        last = change.cursor
-                async for change in live:
-                    # Not `cursor <= last`: that would drop a late commit of a lower cursor.
-                    if change.cursor not in replayed:
-                        yield change
-                        last = max(last, change.cursor)
-        except FeedUnavailable:
-            raise api_error("Live updates are unavailable; subscribe again later.",
-                            "feed_unavailable") from None
-        # The live feed lost changes (this subscriber lagged, or the LISTEN connection
-        # dropped): catch up from the audit trail and join the feed again.
-
-
-async def _replay(ids: list[int], after: int) -> AsyncGenerator[Change, None]:
-    first = True
-    while True:
-        page = await _database(_backlog)(ids, after, check_lag=first)
-        for change in page:
-            yield change
-            after = change.cursor
-        if len(page) < REPLAY_PAGE:
-            return
-        first = False
-
-
-def _backlog(ids: list[int], after: int, *, check_lag: bool) -> list[Change]:
-    if check_lag:
-        _check_cursor(after, latest_cursor())
-    return read_changes(resource_ids=ids, after=after, limit=REPLAY_PAGE)
-
-
-def _check_cursor(after: int, latest: int) -> None:
-    if after > latest:
-        # Never handed out, or lost with the database (a restore from a backup; a crash
-        # cannot lose one: commits are durable before NOTIFY delivers them).
-        raise api_error("No change has this cursor: reload, then subscribe without `after`.",
-                        "unknown_cursor", field="after")
-    if latest - after > MAX_LAG:
-        raise api_error("This cursor is too old to resume from; reload and subscribe "
-                            "without `after`.", "cursor_too_old", field="after")
-
-
-def _database(func: Callable) -> Callable:
-    """`func` in a worker thread, with the database connection closed afterwards.
-
-    Websocket operations get no request_finished signal that would close it (the same
-    reason Channels has database_sync_to_async).
-    """
-
-    def run(*args, **kwargs):
-        close_old_connections()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            close_old_connections()
-
-    return sync_to_async(run, thread_sensitive=False)
+    try:
+        async with aclosing(booking_changes(resource_ids=ids, after=after)) as changes:
+            async for change in changes:
+                yield change
+    except ChangeFeedError as exc:
+        field = {"field": exc.field} if exc.field else {}
+        raise api_error(exc.message, exc.code, **field) from None
 
 
 def _check_resources(ids: list[int]) -> None:
@@ -215,18 +137,6 @@ def _window(window: DateTimeRangeInput) -> Range:
         raise api_error(f"The window may be at most {selectors.MAX_WINDOW.days} days long.",
                         "window_too_long", field="window")
     return Range(value.lower, value.upper, "[)")
-
-
-def _touches(change: Change, pk: int, window: Range) -> bool:
-    """Whether the change took or freed time of resource `pk` inside the window."""
-    return ((change.resource_id == pk and _overlaps(change.blocked, window))
-            or (change.previous_resource_id == pk
-                and _overlaps(change.previous_blocked, window)))
-
-
-def _overlaps(value: Range | None, window: Range) -> bool:
-    # Both [) (booking_period_shape): `&&` without the bound cases.
-    return value is not None and value.lower < window.upper and window.lower < value.upper
 
 
 def _booking_change(change: Change) -> BookingChange:

@@ -10,10 +10,10 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.db import connection
 
+from booking import listener as listener_module
+from booking.changes import booking_changes
 from booking.models import BookingEvent
 from booking.services import booking_book
-from schema import listener as listener_module
-from schema.booking.subscriptions import _changes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,7 +61,7 @@ def test_a_slow_subscriber_neither_blocks_others_nor_loses_changes(room, custome
     received = {}
 
     async def scenario():
-        fast, slow = _changes([room.pk], after=0), _changes([room.pk], after=0)
+        fast, slow = (booking_changes(resource_ids=[room.pk], after=0) for _ in range(2))
         await book()
         received["fast"], received["slow"] = await take(fast, 1), await take(slow, 1)
         for _ in range(6):  # the slow one reads nothing meanwhile: its queue overflows
@@ -95,7 +95,7 @@ def test_a_dropped_listen_connection_reconnects_and_nothing_is_lost(room, custom
             connection.close()
 
     async def scenario():
-        changes = _changes([room.pk], after=0)
+        changes = booking_changes(resource_ids=[room.pk], after=0)
         await book()
         received.extend(await take(changes, 1))
         assert await kill_listener()
@@ -129,7 +129,7 @@ def test_a_late_commit_of_a_lower_cursor_is_delivered_not_dropped(room, customer
         slow.close()
 
     async def scenario():
-        changes = _changes([room.pk], after=0)
+        changes = booking_changes(resource_ids=[room.pk], after=0)
         received.extend(await take(changes, 1))
         slow = await cancel_uncommitted()
         await book()  # a higher cursor, committed first

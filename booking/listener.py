@@ -11,7 +11,7 @@ changes are identical.
 Backpressure: a subscriber whose queue is full (it reads slower than changes arrive) is
 marked *lost* and gets nothing more; the others are never held up. A lost subscription
 ends once its queue is drained, and its reader resumes from the audit table after the
-last cursor it delivered (schema/booking/subscriptions.py). A dropped LISTEN connection
+last cursor it delivered (booking/changes.py). A dropped LISTEN connection
 marks every subscription lost the same way, and the listener reconnects with backoff.
 """
 
