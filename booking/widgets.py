@@ -60,11 +60,17 @@ class LocalPeriodWidget(SpanWidget):
 
 
 class DateSpanWidget(SpanWidget):
-    """First and last day of a date range."""
+    """First and last day of a date range, one above the other; an empty one reads
+    "unbounded" (no limit on that side)."""
 
     def __init__(self, attrs=None):
-        widgets = [admin_widgets.AdminDateWidget(), admin_widgets.AdminDateWidget()]
-        super().__init__(widgets, labels=("from", "to"), suffix="(incl.)", attrs=attrs)
+        widgets = [
+            admin_widgets.AdminDateWidget(attrs={"placeholder": "unbounded"}),
+            admin_widgets.AdminDateWidget(attrs={"placeholder": "unbounded"}),
+        ]
+        super().__init__(
+            widgets, labels=("from", "to"), suffix="(incl.)", stacked=True, attrs=attrs
+        )
 
 
 class HoursWidget(SpanWidget):

@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from booking.admin_events import use_readable_events
 from schema import schema
 from schema.views import graphql_view
+
+# The events page shows readable changes, not pghistory's raw JSON diffs.
+use_readable_events(admin.site)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -71,7 +71,8 @@ def log_in(page, username: str, password: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    sync_api.expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    index = page.get_by_role("heading", name="Venues, resources and bookings")
+    sync_api.expect(index).to_be_visible()
 
 
 @pytest.fixture(scope="session")
