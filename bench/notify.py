@@ -145,9 +145,10 @@ class _variant:
     def __enter__(self):
         from webhooks.models import Endpoint
 
-        Endpoint.objects.filter(name="bench-notify").delete()
-        if self.name == "notice + 1 webhook":
-            Endpoint.objects.create(name="bench-notify", url=self.url)
+        endpoint, _ = Endpoint.objects.get_or_create(name="bench-notify",
+                                                     defaults={"url": self.url})
+        Endpoint.objects.filter(pk=endpoint.pk).update(
+            url=self.url, is_active=self.name == "notice + 1 webhook")
         if self.name == "no queued work":
             _notice_trigger("DISABLE")
         return self
@@ -175,7 +176,7 @@ def _clear_queue() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM procrastinate_jobs WHERE status = 'todo' AND task_name IN"
+        cursor.execute("DELETE FROM procrastinate_jobs WHERE task_name IN"
                        " ('booking.notify_customer', 'webhooks.deliver')")
 
 

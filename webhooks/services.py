@@ -68,9 +68,12 @@ def _range(period) -> dict:
 
 
 def webhook_deliver(*, delivery_id: int, final: bool = False) -> str:
-    """POST the delivery to its endpoint; returns its status. A failure raises
-    DeliveryFailed (the task retries), unless `final`: then the delivery is dead."""
-    delivery = Delivery.objects.select_related("endpoint").get(pk=delivery_id)
+    """POST the delivery to its endpoint; returns its status ("gone" when its endpoint
+    was deleted). A failure raises DeliveryFailed (the task retries), unless `final`:
+    then the delivery is dead."""
+    delivery = Delivery.objects.select_related("endpoint").filter(pk=delivery_id).first()
+    if delivery is None:  # its endpoint was deleted, and its deliveries with it
+        return "gone"
     if delivery.status == DeliveryStatus.DELIVERED:
         return delivery.status
     if delivery.payload is None:

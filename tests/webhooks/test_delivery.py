@@ -104,3 +104,12 @@ def test_delivered_delivery_is_not_sent_again(endpoint, receiver, room, customer
     webhook_deliver(delivery_id=delivery.pk)
 
     assert receiver.received.qsize() == 1
+
+
+def test_delivery_of_a_deleted_endpoint_is_gone(endpoint, receiver, room, customer, at):
+    book(room, customer, at)
+    (delivery,) = Delivery.objects.all()
+    endpoint.delete()
+
+    assert webhook_deliver(delivery_id=delivery.pk) == "gone"
+    assert receiver.received.qsize() == 0
