@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from booking import services
 from booking.admin_calendar import BookingMoveMixin, CalendarAdminMixin, calendar_url
 from booking.admin_filters import BookingStartFilter, ClosureVenueFilter, ClosureWhenFilter
+from booking.admin_history import resource_trail
 from booking.audit import booking_audit_trail
 from booking.errors import BookingError
 from booking.forms import (
@@ -169,6 +170,7 @@ class ResourceClosureInline(VenueClosureInline):
 class ResourceAdmin(CalendarAdminMixin, VenueTimeMixin, admin.ModelAdmin):
     form = ResourceForm
     change_form_template = "admin/booking/calendar_change_form.html"
+    object_history_template = "admin/booking/resource/object_history.html"
     list_display = ["name", "venue", "category", "party_sizes", "is_active", "calendar_link"]
     list_filter = ["is_active", "category", "venue", "venue__city", "amenities"]
     list_select_related = ["venue", "category"]
@@ -220,6 +222,14 @@ class ResourceAdmin(CalendarAdminMixin, VenueTimeMixin, admin.ModelAdmin):
 
     def calendar_subject(self, resource):
         return resource.venue, [resource]
+
+    def history_view(self, request, object_id, extra_context=None):
+        # One history: what the triggers recorded, whoever made the change.
+        resource = self.get_object(request, unquote(object_id))
+        extra = {"media": self.media}
+        if resource is not None and self.has_view_or_change_permission(request, resource):
+            extra["audit_trail"] = resource_trail(resource=resource)
+        return super().history_view(request, object_id, {**extra, **(extra_context or {})})
 
     @admin.display(description="party sizes", ordering="capacity")
     def party_sizes(self, resource):

@@ -9,8 +9,11 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from pghistory.admin import EventsAdmin
 
+from booking.models import hhmm
+
 # Written by the database on every update: noise in a list of changes.
-BOOKKEEPING = {"updated_at", "blocked"}
+BOOKKEEPING = {"updated_at", "blocked", "search_document"}
+MINUTES = re.compile(r"\[(\d+),(\d+)\)")
 INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}(:\d{2})?)?")
 
 
@@ -25,28 +28,34 @@ class ReadableEventsAdmin(EventsAdmin):
 
     @admin.display(description="what changed")
     def changes(self, event):
-        if event.pgh_diff:
-            lines = [
-                (name, value_text(old), value_text(new))
-                for name, (old, new) in sorted(event.pgh_diff.items())
-                if name not in BOOKKEEPING
-            ]
-            if not lines:
-                return "no change but the time of the update"
-            return format_html('<ul class="rb-changes">{}</ul>',
-                               format_html_join("", "<li>{}: {} → {}</li>", lines))
-        data = event.pgh_data or {}
-        lines = [(name, value_text(value)) for name, value in data.items()
-                 if name not in BOOKKEEPING | {"id", "created_at"}]
-        return format_html('<ul class="rb-changes">{}</ul>',
-                           format_html_join("", "<li>{}: {}</li>", lines))
+        lines = format_html_join("", "<li>{}</li>", ((line,) for line in change_lines(event)))
+        return format_html('<ul class="rb-changes">{}</ul>', lines)
 
 
-def value_text(value) -> str:
+def change_lines(event) -> list[str]:
+    """`status: held → confirmed` per changed field of an update; `field: value` per field
+    of an insert; the database's own bookkeeping left out."""
+    if event.pgh_diff:
+        lines = [
+            f"{name}: {value_text(old, name)} → {value_text(new, name)}"
+            for name, (old, new) in sorted(event.pgh_diff.items())
+            if name not in BOOKKEEPING
+        ]
+        return lines or ["no change but the time of the update"]
+    if event.pgh_label == "delete":
+        return ["deleted"]
+    data = event.pgh_data or {}
+    return [f"{name}: {value_text(value, name)}" for name, value in data.items()
+            if name not in BOOKKEEPING | {"id", "created_at"}]
+
+
+def value_text(value, name: str = "") -> str:
     """A stored value as people read it: instants to the minute in UTC, ranges with
-    their bounds, nothing for None."""
+    their bounds, opening hours as clock times, a dash for None."""
     if value is None:
         return "—"
+    if name == "hours" and (minutes := MINUTES.fullmatch(str(value))):
+        return "–".join(hhmm(int(part)) for part in minutes.groups())
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return INSTANT.sub(_minute, str(value))

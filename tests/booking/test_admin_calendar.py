@@ -194,3 +194,16 @@ def test_booking_history_page_is_the_audit_trail(admin, room, customer, at):
 ])
 def test_events_values_read_as_text(value, text):
     assert value_text(value) == text
+
+
+def test_resource_history_page_is_its_audit_trail(admin, room):
+    rule = room.opening_hours.first()
+    rule.hours = NumericRange(8 * 60, 18 * 60)
+    rule.save()
+
+    response = admin.get(reverse("admin:booking_resource_history", args=[room.pk]))
+
+    trail = response.context["audit_trail"]
+    assert [entry.event for entry in trail][:1] == ["insert"]
+    assert trail[-1].changes == ["hours: 00:00–24:00 → 08:00–18:00"]
+    assert trail[-1].actor == "database/raw SQL"  # no request, no service: no context
