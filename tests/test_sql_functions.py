@@ -60,15 +60,21 @@ def test_installed_drift_sees_an_old_signature_left_behind(db):
         "a migration)."]
 
 
-def test_unsnapshotted_sees_an_edited_living_file(tmp_path, monkeypatch):
-    living = tmp_path / "functions"
-    living.mkdir()
+@pytest.fixture
+def living(tmp_path, monkeypatch):
+    """A copy of sql/functions/ that the checks read instead."""
+    copy = tmp_path / "functions"
+    copy.mkdir()
     for name, text in living_files().items():
-        (living / f"{name}.sql").write_text(text)
+        (copy / f"{name}.sql").write_text(text)
+    monkeypatch.setattr(sqlfiles, "LIVING_DIR", copy)
+    return copy
+
+
+def test_unsnapshotted_sees_an_edited_living_file(living):
     (living / "search_lexeme.sql").write_text("-- changed\n" + living_files()["search_lexeme"])
     (living / "booking_new_thing.sql").write_text("-- new\n")
     (living / "search_words.sql").unlink()
-    monkeypatch.setattr(sqlfiles, "LIVING_DIR", living)
 
     problems = unsnapshotted()
 
@@ -79,14 +85,9 @@ def test_unsnapshotted_sees_an_edited_living_file(tmp_path, monkeypatch):
         call_command("makesqlmigrations", "--check", verbosity=0)
 
 
-def test_makesqlmigrations_writes_the_changed_file_as_a_snapshot(tmp_path, monkeypatch):
-    living = tmp_path / "functions"
-    living.mkdir()
-    for name, text in living_files().items():
-        (living / f"{name}.sql").write_text(text)
+def test_makesqlmigrations_writes_the_changed_file_as_a_snapshot(living):
     changed = "-- it's \\ ''' odd\n" + living_files()["search_lexeme"]
     (living / "search_lexeme.sql").write_text(changed)
-    monkeypatch.setattr(sqlfiles, "LIVING_DIR", living)
     loader = MigrationLoader(None, ignore_no_migrations=True)
 
     written = makesqlmigrations._migrations(loader, makesqlmigrations._changes(loader))
