@@ -8,7 +8,7 @@ from django.db.migrations.loader import MigrationLoader
 from booking.management.commands import makesqlmigrations
 from config import sqlfiles, sqlfunctions
 from config.sqlfiles import frozen_sql, living_files, sha1
-from config.sqlfunctions import InstallSQL, installed_drift, unsnapshotted
+from config.sqlfunctions import InstallSQL, RemoveSQL, installed_drift, unsnapshotted
 
 CREATE = re.compile(r"CREATE OR REPLACE FUNCTION (\w+)\(")
 
@@ -139,3 +139,24 @@ def test_install_sql_reverse_drops_a_new_function(db):
     with connection.cursor() as cursor:
         cursor.execute("SELECT to_regproc('search_stray')")
         assert cursor.fetchone() == (None,)
+
+
+def test_remove_sql_drops_the_function_and_its_reverse_restores_it(db):
+    operation = RemoveSQL("search_lexeme", reverse="0007_sql_functions")
+    _run(operation, "forwards")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regproc('search_lexeme')")
+        assert cursor.fetchone() == (None,)
+
+    _run(operation, "backwards")
+
+    assert installed_drift(connection) == []
+
+
+def test_makesqlmigrations_writes_a_deleted_file_as_a_removal(living):
+    (living / "search_words.sql").unlink()
+    loader = MigrationLoader(None, ignore_no_migrations=True)
+
+    written = makesqlmigrations._migrations(loader, makesqlmigrations._changes(loader))
+
+    assert "RemoveSQL('search_words', reverse='0007_sql_functions')," in written["search"][1]
