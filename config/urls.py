@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from booking.admin_events import use_readable_events
+from booking.admin.events import use_readable_events
 from schema import schema
 from schema.views import graphql_view
 

@@ -1,5 +1,5 @@
 """The admin's booking calendar without a browser: what goes where (booking.calendar), its
-views, and moves through booking_reschedule (booking.admin_calendar)."""
+views, and moves through booking_reschedule (booking.admin.calendar_views)."""
 
 import datetime as dt
 
@@ -9,7 +9,7 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange, NumericRa
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from booking.admin_events import value_text
+from booking.admin.events import value_text
 from booking.calendar import calendar_build
 from booking.models import Booking, Closure, SpecialHours
 from booking.services import booking_book

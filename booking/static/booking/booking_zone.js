@@ -1,5 +1,5 @@
 "use strict";
-// The booking form (booking/admin.py, BookingAdmin): as soon as a resource is chosen, the
+// The booking form (booking/admin/bookings.py, BookingAdmin): as soon as a resource is chosen, the
 // period's label names that resource's venue time zone, the zone its times are read in.
 // The hidden "shown in" input is left alone: when a booking moves to a venue in another
 // zone, booking/forms.py still asks to check the times before it saves them.
