@@ -15,7 +15,15 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.db.models import Q
 
 from booking.localtime import to_instant, to_local
-from booking.models import ACTIVE_STATUSES, Booking, Closure, Resource, Venue
+from booking.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    Closure,
+    Resource,
+    SpecialHours,
+    Venue,
+    format_minutes,
+)
 
 HOUR = dt.timedelta(hours=1)
 VIEWS = {"day": 1, "week": 7}
@@ -33,6 +41,7 @@ class Block:
     label: str = ""
     booking: Booking | None = None
     tail: float = 0.0  # the turnaround after a booking, in hours
+    lead: float = 0.0  # hours of the booking before this column (drawn in the one before)
     clipped: bool = False  # the block goes on before or after this column
     zone: zoneinfo.ZoneInfo | None = None
 
@@ -54,6 +63,7 @@ class Column:
     zone: zoneinfo.ZoneInfo
     blocks: list[Block] = field(default_factory=list)
     now: float | None = None  # hours from the start to now, if now lies in the column
+    notes: list[str] = field(default_factory=list)  # special hours of the date
 
     @property
     def hours(self) -> float:
@@ -125,7 +135,8 @@ def calendar_build(
     *, venue: Venue, resources: list[Resource], day: dt.date, view: str, now: dt.datetime
 ) -> Calendar:
     """The columns of `resources` (all of `venue`) on the date or week of `day`, with their
-    opening hours, closures and active bookings. Four queries, whatever the size."""
+    opening hours, special days, closures and active bookings. Four queries, whatever the
+    number of resources, dates and bookings."""
     zone, dates = venue.zone, week_dates(day, view)
     columns = [
         Column(resource, date, local_midnight(date, zone),
@@ -140,6 +151,7 @@ def calendar_build(
     if window:
         _add_opening_hours(columns, resources, window)
         _add_closures(columns, venue, resources, window)
+        _add_special_days(columns, resources, dates)
         _add_bookings(columns, resources, window)
     return Calendar(venue, resources, dates, view, columns)
 
@@ -172,6 +184,15 @@ def _add_closures(columns, venue, resources, window) -> None:
         _add(targets, "closure", closure.period.lower, end, label=label)
 
 
+def _add_special_days(columns, resources, dates) -> None:
+    special = SpecialHours.objects.filter(resource__in=resources, date__in=dates)
+    for day in special:
+        text = f"{format_minutes(day.hours)}" if day.hours else "closed all day"
+        for column in _of_resource(columns, day.resource_id):
+            if column.date == day.date:
+                column.notes.append(f"Special hours {text}" + (f": {day.note}" if day.note else ""))
+
+
 def _add_bookings(columns, resources, window) -> None:
     bookings = (
         Booking.objects.filter(resource__in=resources, status__in=ACTIVE_STATUSES)
@@ -188,7 +209,7 @@ def _add_bookings(columns, resources, window) -> None:
                 column.blocks.append(Block(
                     kind, top, length, booking.period.lower, booking.period.upper,
                     booking=booking, tail=blocked[1] if blocked else 0.0, clipped=clipped,
-                    zone=column.zone,
+                    lead=max(0.0, (column.start - booking.period.lower) / HOUR), zone=column.zone,
                 ))
 
 

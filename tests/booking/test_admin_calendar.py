@@ -63,6 +63,23 @@ def test_calendar_places_blocks_by_elapsed_time(room, venue, customer, at):
     (placed,) = [block for block in column.blocks if block.booking]
     assert (placed.booking, placed.top, placed.length) == (booking, 9.5, 1.5)
     assert column.now == 10.0
+    assert column.notes == ["Special hours 08:00–20:00"]
+
+
+def test_calendar_draws_a_booking_over_midnight_in_both_dates(room, venue, customer, at):
+    booking = booking_book(resource=room, customer=customer, party_size=2,
+                           starts_at=at(22), ends_at=at(2, days=1))
+
+    first, second = (
+        calendar_build(venue=venue, resources=[room], day=at(0, days=days).date(), view="day",
+                       now=at(0)).columns[0]
+        for days in (0, 1)
+    )
+
+    (evening,) = [block for block in first.blocks if block.booking == booking]
+    (night,) = [block for block in second.blocks if block.booking == booking]
+    assert (evening.top, evening.length, evening.lead, evening.clipped) == (22, 2, 0, True)
+    assert (night.top, night.length, night.lead, night.clipped) == (0, 2, 2, True)
 
 
 def test_calendar_view_costs_the_same_for_more_bookings(admin, room, customer, at):

@@ -187,3 +187,21 @@ def test_calendar_draws_a_dst_day_with_its_hours(page, staff, room, customer, sc
     regular = page.locator(".rb-cal-col").filter(has_not=page.locator(".rb-cal-line-label"))
     expect(regular.first).to_have_attribute("data-hours", "24")
     screenshot(page, "week")
+
+
+def test_calendar_drag_of_a_night_booking_keeps_it_whole(page, staff, room, customer, at,
+                                                         screenshot):
+    booking = booking_book(resource=room, customer=customer, party_size=2,
+                           starts_at=at(22), ends_at=at(2, days=1))
+    log_in(page, "staff", "pw-staff-1")
+    calendar(page, room, at(0, days=1).date())
+    block = page.locator(f'[data-booking="{booking.pk}"]')
+    expect(block).to_have_class(re.compile("rb-cal-clipped"))
+
+    # Its part after midnight (00:00-02:00) dropped at 10:00: the booking runs 08:00-12:00.
+    drag(page, block, page.locator(".rb-cal-col").first, 10)
+
+    booking.refresh_from_db()
+    assert booking.period.lower == at(8, days=1)
+    assert local(booking) == ("08:00", "12:00")
+    screenshot(page, "moved")

@@ -13,12 +13,14 @@
         return element ? element.closest(".rb-cal-col") : null;
     }
 
-    function startAt(column, top) {
+    // `lead`: hours of the booking before the dragged block's top (a booking that began
+    // the day before is drawn from midnight on).
+    function startAt(column, top, lead) {
         const rect = column.getBoundingClientRect();
         const hours = parseFloat(column.dataset.hours);
-        const minutes = ((top - rect.top) / rect.height) * hours * 60;
+        const minutes = ((top - rect.top) / rect.height) * hours * 60 - (lead || 0) * 60;
         const snapped = Math.round(minutes / SNAP_MINUTES) * SNAP_MINUTES;
-        const clamped = Math.max(0, Math.min(snapped, hours * 60 - SNAP_MINUTES));
+        const clamped = Math.max(-(lead || 0) * 60, Math.min(snapped, hours * 60 - SNAP_MINUTES));
         return new Date(Date.parse(column.dataset.start) + clamped * 60000);
     }
 
@@ -40,7 +42,7 @@
             }
             const rect = block.getBoundingClientRect();
             drag = {block, x: event.clientX, y: event.clientY, grab: event.clientY - rect.top,
-                    moved: false, label: null};
+                    lead: parseFloat(block.dataset.lead), moved: false, label: null};
         });
 
         document.addEventListener("pointermove", function (event) {
@@ -62,7 +64,7 @@
             drag.block.style.transform = `translate(${dx}px, ${dy}px)`;
             const column = columnAt(event.clientX, event.clientY);
             drag.label.textContent = column
-                ? "→ " + clock.format(startAt(column, event.clientY - drag.grab))
+                ? "→ " + clock.format(startAt(column, event.clientY - drag.grab, drag.lead))
                 : "not on a day";
             drag.label.style.left = event.clientX + 12 + "px";
             drag.label.style.top = event.clientY + 12 + "px";
@@ -72,7 +74,7 @@
             if (!drag) {
                 return;
             }
-            const {block, moved, grab, label} = drag;
+            const {block, moved, grab, lead, label} = drag;
             drag = null;
             if (!moved) {
                 return;
@@ -88,7 +90,7 @@
                 return;
             }
             form.action = block.dataset.moveUrl;
-            form.elements.starts_at.value = startAt(column, event.clientY - grab).toISOString();
+            form.elements.starts_at.value = startAt(column, event.clientY - grab, lead).toISOString();
             form.elements.resource.value = column.dataset.resource;
             form.submit();
         });
