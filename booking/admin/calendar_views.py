@@ -63,7 +63,10 @@ class CalendarAdminMixin:
         obj = self.get_object(request, unquote(object_id))
         if obj is None:
             raise Http404
-        if not self.has_view_or_change_permission(request, obj):
+        bookings = booking_admin(self)
+        # The calendar shows bookings and their customers: it needs both permissions.
+        if not (self.has_view_or_change_permission(request, obj)
+                and bookings.has_view_or_change_permission(request)):
             raise PermissionDenied
         venue, resources = self.calendar_subject(obj)
         view = request.GET.get("view")
@@ -92,7 +95,7 @@ class CalendarAdminMixin:
             },
             "axis_labels": AXIS_LABELS,
             "here": request.get_full_path(),
-            "can_move": booking_admin(self).has_change_permission(request),
+            "can_move": bookings.has_change_permission(request),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/booking/calendar.html", context)

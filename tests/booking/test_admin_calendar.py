@@ -4,6 +4,7 @@ views, and moves through booking_reschedule (booking.admin.calendar_views)."""
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange, NumericRange
 from django.test.utils import CaptureQueriesContext
@@ -123,6 +124,29 @@ def test_calendar_view_needs_staff(client, customer, room):
     response = client.get(reverse("admin:booking_resource_calendar", args=[room.pk]))
 
     assert response.status_code == 302 and "/admin/login/" in response.url
+
+
+def test_calendar_view_needs_permission_to_view_bookings(client, django_user_model, room):
+    clerk = django_user_model.objects.create_user("clerk", password="pw", is_staff=True)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_resource"))
+    client.force_login(clerk)
+    url = reverse("admin:booking_resource_calendar", args=[room.pk])
+
+    refused = client.get(url)
+    clerk.user_permissions.add(Permission.objects.get(codename="view_booking"))
+    shown = client.get(url)
+
+    assert (refused.status_code, shown.status_code) == (403, 200)
+    assert shown.context["can_move"] is False
+    assert 'id="rb-cal-drop"' not in shown.content.decode()
+
+
+def test_lists_link_to_the_calendars(admin, room, venue):
+    for model, obj in (("resource", room), ("venue", venue)):
+        response = admin.get(reverse(f"admin:booking_{model}_changelist"))
+
+        assert reverse(f"admin:booking_{model}_calendar", args=[obj.pk]) in (
+            response.content.decode())
 
 
 def move(admin, booking, **data):
