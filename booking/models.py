@@ -89,7 +89,8 @@ class Venue(models.Model):
                 name="venue_timezone_valid",
                 when=pgtrigger.Before,
                 operation=pgtrigger.Insert | pgtrigger.UpdateOf("timezone"),
-                # The names PostgreSQL knew at migration time first (sql/booking/0014):
+                # The names PostgreSQL knew at migration time first
+                # (booking/migrations/sql/0014_timezone_names.sql):
                 # pg_timezone_names reads the zone directory on every call.
                 func="""
                 IF NOT EXISTS (SELECT 1 FROM booking_timezone_name WHERE name = NEW.timezone)

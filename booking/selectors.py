@@ -1,6 +1,7 @@
 """Reads of availability: free periods, slots, free-during, first free slot, occupancy.
 
-The rules are docs/availability.md; PostgreSQL computes them (the functions of sql/booking/).
+The rules are docs/availability.md; PostgreSQL computes them (the booking_* functions of
+sql/functions/).
 Each selector runs exactly one SQL statement, whatever the number of resources.
 """
 

@@ -4,7 +4,8 @@
 values a search reads, so a search touches one narrow table. `VocabularyWord` counts the
 words of the catalogue (typo corrections, "did you mean", completions).
 
-Both are written only by `search_document_refresh()` (sql/search/0001_search.sql), which
+Both are written only by `search_document_refresh()`
+(sql/functions/search_document_refresh.sql), which
 the triggers declared below call in the same transaction as the change that feeds them.
 The triggers sit on proxy models of the booking tables, the way django-pgtrigger installs
 triggers on models of another app: their migrations stay in `search`.
@@ -38,7 +39,7 @@ class ResourceDocument(models.Model):
     # Distinct unaccented words of the document's text: what the vocabulary counts.
     words = ArrayField(models.TextField(), default=list)
     # Set only while a row is first written, so that PostgreSQL moves document and words
-    # out of line (sql/search/0002_narrow_documents.sql explains why).
+    # out of line (search/migrations/sql/0002_narrow_documents.sql explains why).
     toast_seed = models.TextField(null=True, editable=False)  # noqa: DJ001 (absent, not empty)
 
     class Meta:

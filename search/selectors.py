@@ -22,7 +22,8 @@ from search.vocabulary import Vocabulary, vocabulary_lookup
 
 MAX_PAGE = 100
 # Ranked pages go this many hits deep. Deeper ones would be ranked match by match past the
-# tracked terms' postings (sql/search/0006), and a cursor's offset is easy to forge.
+# tracked terms' postings (sql/functions/search_terms_track.sql), and a cursor's offset
+# is easy to forge.
 MAX_RANKED = 1_000
 SHOWN_COMPLETIONS = 5
 

@@ -27,7 +27,7 @@ _FACET_CTE = """facet AS MATERIALIZED (
            count(*)::integer AS n  -- sum(integer) adds in bigint; sum(bigint) in numeric
     FROM hit GROUP BY GROUPING SETS ((category_id), (city), (amenity_ids)))"""
 _CATEGORY_SET, _CITY_SET, _AMENITY_SET = 3, 5, 6  # GROUPING() bits of the other columns
-# Without filters, a query that is a tracked term (sql/search/0006_tracked_terms.sql) reads
+# Without filters, a query that is a tracked term (sql/functions/search_terms_track.sql) reads
 # the term's facet counts, kept by the document triggers, instead of counting its matches
 # (the counting branch is then skipped by a one-time filter), and its page from the term's
 # postings when they hold it (`usable`; not after a fallback, whose exact matches come first).

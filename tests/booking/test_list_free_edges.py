@@ -1,5 +1,5 @@
 """resource_list_free against the reference at the edges of its minute-based check of
-opening hours (sql/booking/0010_list_free_hours_by_index.sql): periods ending at local
+opening hours (sql/functions/booking_list_free.sql): periods ending at local
 midnight or crossing it, DST nights (both directions, 30-minute shifts, Havana's midnight
 changes), half- and quarter-hour zones, special hours on the date, the date before and the
 date after, rules starting or ending validity on the date, notice and horizon, periods not

@@ -1,4 +1,4 @@
-"""Tracked terms (sql/search/0006_tracked_terms.sql): their facet counts and postings are
+"""Tracked terms (sql/functions/search_terms_track.sql): their facet counts and postings are
 what counting and ranking the matches give, after every kind of write, and a search uses
 them only where they are exact."""
 

@@ -74,7 +74,7 @@ class Command(BaseCommand):
             # Statistics first: the tracking's joins are planned from them.
             cursor.execute("VACUUM ANALYZE search_resourcedocument")
             self.stderr.write("Tracking the frequent terms ...")
-            # Which terms are frequent is known only now (sql/search/0006_tracked_terms.sql).
+            # Which terms are frequent is known only now (sql/functions/search_terms_track.sql).
             cursor.execute("SELECT search_terms_track(%s, %s)", [TRACK_SHARE, TRACK_DOCUMENTS])
             cursor.execute("ANALYZE")
         self.stdout.write(f"{resources} resources in {time.monotonic() - started:.0f} s.")
