@@ -161,7 +161,8 @@ def _of_resource(columns: list[Column], resource_id: int) -> list[Column]:
 
 
 def _add_opening_hours(columns, resources, window) -> None:
-    # booking_opening_hours (sql/): weekly rules and special days, venue-local, DST-correct.
+    # booking_opening_hours (sql/functions/): weekly rules and special days, venue-local,
+    # DST-correct, as availability reads them.
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT resource_id, open FROM booking_opening_hours(%s::bigint[], %s::tstzrange)",
