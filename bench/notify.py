@@ -67,12 +67,12 @@ def run(per_variant: int) -> None:
         median = statistics.median(values)
         print(f"  {variant:<20} median {median * 1000:6.2f} ms  p95 "
               f"{_p95(values) * 1000:6.2f} ms  {median / base:5.3f}x")
-    queued = _queued()
-    print(f"queued: {queued} jobs; draining with one worker ...")
+    notices, webhooks = _count("booking.notify_customer"), _count("webhooks.deliver")
+    queued = notices + webhooks
+    print(f"queued: {notices} notices, {webhooks} webhook deliveries; draining with one worker")
     seconds = _drain(queued)
     print(f"worker: {queued} jobs in {seconds:.1f} s = {queued / seconds:.0f} jobs/s "
-          f"(notices {_count('booking.notify_customer')}, webhooks {_count('webhooks.deliver')}; "
-          f"{receiver.received.qsize()} webhooks received)")
+          f"({receiver.received.qsize()} webhooks received)")
     _cancel_all(room)
     receiver.stop()
 
@@ -195,15 +195,16 @@ def _count(task: str) -> int:
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM procrastinate_jobs WHERE task_name = %s"
-                       " AND status IN ('todo', 'doing', 'succeeded')", [task])
+                       " AND status = 'todo'", [task])
         return cursor.fetchone()[0]
 
 
 def _drain(queued: int) -> float:
     root = Path(__file__).resolve().parent.parent
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "procrastinate", "worker", "--concurrency", "4"],
-        cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    from config.loopback import WORKER
+
+    worker = subprocess.Popen([sys.executable, *WORKER], cwd=root, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     try:
         started = None
         while (pending := _queued(("todo", "doing"))):
