@@ -95,6 +95,17 @@ class BookingAdmin(BookingMoveMixin, VenueTimeMixin, admin.ModelAdmin):
             ),
         ]
 
+    # A hold past its expiry no longer blocks anything; the worker marks it expired within
+    # seconds, and these pages mark the stragglers first (one UPDATE of the stale holds,
+    # by index), so the list, its filters and the change page never call one held.
+    def changelist_view(self, request, extra_context=None):
+        services.booking_expire_stale_holds()
+        return super().changelist_view(request, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        services.booking_expire_stale_holds()
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
 

@@ -68,6 +68,7 @@ class CalendarAdminMixin:
         if not (self.has_view_or_change_permission(request, obj)
                 and bookings.has_view_or_change_permission(request)):
             raise PermissionDenied
+        services.booking_expire_stale_holds()  # no lapsed hold drawn as a hold
         venue, resources = self.calendar_subject(obj)
         view = request.GET.get("view")
         view = view if view in VIEWS else self.calendar_default_view

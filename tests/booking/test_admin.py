@@ -5,9 +5,18 @@ import pytest
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import DateRange, DateTimeTZRange, NumericRange
 from django.urls import reverse
+from django.utils import timezone
 
 from booking.forms import OpeningHoursForm, SpecialHoursForm
-from booking.models import Booking, Closure, OpeningHours, Rate, Resource, Venue
+from booking.models import (
+    Booking,
+    BookingStatus,
+    Closure,
+    OpeningHours,
+    Rate,
+    Resource,
+    Venue,
+)
 from booking.services import booking_book, booking_cancel, booking_hold
 from tests.conftest import make_resource
 
@@ -652,3 +661,39 @@ def test_booking_add_with_dates_at_the_calendar_edge_is_a_form_error(
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["period"] == [error]
     assert Booking.objects.count() == 0
+
+
+def lapsed_hold(room, customer, at):
+    hold = booking_hold(resource=room, customer=customer, party_size=1, starts_at=at(9),
+                        ends_at=at(10))
+    Booking.objects.filter(pk=hold.pk).update(hold_expires_at=timezone.now())
+    return hold
+
+
+def test_booking_list_never_shows_a_lapsed_hold_as_held(admin, room, customer, at):
+    hold = lapsed_hold(room, customer, at)
+
+    held = admin.get("/admin/booking/booking/?status__exact=held").content.decode()
+    expired = admin.get("/admin/booking/booking/?status__exact=expired").content.decode()
+
+    assert hold.reference not in held
+    assert hold.reference in expired
+    assert Booking.objects.get(pk=hold.pk).status == BookingStatus.EXPIRED
+
+
+def test_booking_page_of_a_lapsed_hold_shows_it_expired(admin, room, customer, at):
+    hold = lapsed_hold(room, customer, at)
+
+    page = admin.get(f"/admin/booking/booking/{hold.pk}/change/").content.decode()
+
+    assert "Expired" in page and "Held" not in page.split('name="status"')[-1][:300]
+    assert Booking.objects.get(pk=hold.pk).status == BookingStatus.EXPIRED
+
+
+def test_calendar_draws_no_lapsed_hold(admin, room, customer, at):
+    hold = lapsed_hold(room, customer, at)
+
+    page = admin.get(f"/admin/booking/resource/{room.pk}/calendar/?date={at(9).date()}"
+                     "&view=day").content.decode()
+
+    assert hold.reference not in page
