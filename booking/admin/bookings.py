@@ -103,7 +103,8 @@ class BookingAdmin(BookingMoveMixin, VenueTimeMixin, admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        services.booking_expire_stale_holds()
+        if request.method == "GET":  # a POST goes to the services, which say it lapsed
+            services.booking_expire_stale_holds()
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_readonly_fields(self, request, obj=None):
