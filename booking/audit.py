@@ -25,6 +25,20 @@ class AuditEntry:
     changes: list[str]
 
 
+def booking_events_through(*, event_id: int):
+    """The events of the booking that audit event `event_id` belongs to, up to and
+    including that one, oldest first (what a notice or a webhook of it is decided from)."""
+    events = Booking.pgh_event_model.objects
+    return events.filter(
+        pgh_obj_id=events.filter(pk=event_id).values("pgh_obj_id")[:1], pgh_id__lte=event_id
+    ).order_by("pgh_id")
+
+
+def event_moves(previous, event) -> bool:
+    """Whether `event` changed the booking's period or resource from `previous`'s."""
+    return (previous.period, previous.resource_id) != (event.period, event.resource_id)
+
+
 def booking_audit_trail(*, booking: Booking) -> list[AuditEntry]:
     """The booking's events, oldest first, with actor and changes in venue time.
 

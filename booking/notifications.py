@@ -17,8 +17,9 @@ import icalendar
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from booking.audit import booking_events_through, event_moves
 from booking.localtime import local_period_text
-from booking.models import Booking, BookingStatus
+from booking.models import BookingStatus
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +44,7 @@ def booking_notice(*, event_id: int) -> Notice | None:
     """The notice an audit event calls for, or None (one query: the booking's events up
     to this one, with resource, venue and customer)."""
     events = list(
-        Booking.pgh_event_model.objects.filter(
-            pgh_obj_id=Booking.pgh_event_model.objects.filter(pk=event_id).values("pgh_obj_id")[:1],
-            pgh_id__lte=event_id,
-        )
-        .select_related("resource__venue", "customer")
-        .order_by("pgh_id")
+        booking_events_through(event_id=event_id).select_related("resource__venue", "customer")
     )
     if not events or events[-1].pk != event_id:
         return None
@@ -62,8 +58,7 @@ def _kind(previous, event) -> str | None:
     was_confirmed = previous is not None and previous.status == BookingStatus.CONFIRMED
     if event.status == BookingStatus.CONFIRMED and not was_confirmed:
         return CONFIRMED
-    if event.status == BookingStatus.CONFIRMED and (
-            (previous.period, previous.resource_id) != (event.period, event.resource_id)):
+    if event.status == BookingStatus.CONFIRMED and event_moves(previous, event):
         return MOVED
     if event.status == BookingStatus.CANCELLED and was_confirmed:
         return CANCELLED

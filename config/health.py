@@ -11,12 +11,12 @@ an IP address, is not refused by ALLOWED_HOSTS):
 import hmac
 import json
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connection
+from django.db import DatabaseError, connection
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from config.observe import registry
+from config.threads import database_sync_to_async
 
 WORKER_SEEN = 30  # seconds: three missed heartbeats of procrastinate's worker (every 10 s)
 _migrated = False  # once all are applied they stay applied for this process
@@ -27,7 +27,7 @@ async def healthz(scope, receive, send) -> None:
 
 
 async def readyz(scope, receive, send) -> None:
-    checks = await sync_to_async(_readiness, thread_sensitive=False)()
+    checks = await database_sync_to_async(_readiness)()
     ready = all(value == "ok" for value in checks.values())
     body = json.dumps({"status": "ready" if ready else "unready", "checks": checks}).encode()
     await _send(send, 200 if ready else 503, body, "application/json")
@@ -38,7 +38,7 @@ async def metrics(scope, receive, send) -> None:
     offered = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
     if token and not hmac.compare_digest(offered, f"Bearer {token}"):
         return await _send(send, 401, b'{"status":"unauthorized"}', "application/json")
-    body = await sync_to_async(_metrics_text, thread_sensitive=False)()
+    body = await database_sync_to_async(_metrics_text)()
     await _send(send, 200, body, CONTENT_TYPE_LATEST)
 
 
@@ -46,14 +46,11 @@ ROUTES = {"/healthz": healthz, "/readyz": readyz, "/metrics": metrics}
 
 
 def _readiness() -> dict[str, str]:
-    close_old_connections()
     try:
         return {"database": _database(), "migrations": _migrations(), "worker": _worker()}
     except DatabaseError as exc:
         return {"database": f"unreachable: {type(exc).__name__}", "migrations": "unknown",
                 "worker": "unknown"}
-    finally:
-        connection.close()
 
 
 def _database() -> str:
@@ -84,11 +81,8 @@ def _worker() -> str:
 
 
 def _metrics_text() -> bytes:
-    close_old_connections()
-    try:
-        return generate_latest(registry())
-    finally:
-        connection.close()
+    # registry() too: registering the database collector runs it once.
+    return generate_latest(registry())
 
 
 async def _send(send, status: int, body: bytes, content_type: str) -> None:

@@ -13,10 +13,8 @@ another site.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db import close_old_connections
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -24,6 +22,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 
+from config.threads import database_sync_to_async
 from schema.context import Context, InvalidCredentials, authenticate
 
 MAX_OPERATIONS = 20  # running at once on one socket (strawberry's default: 100)
@@ -53,25 +52,12 @@ class WebSocketContext(Context):
         return True
 
 
-def _in_thread(func):
-    """`func` in a worker thread, with its database connection closed afterwards
-    (websocket operations get no request_finished signal that would close it)."""
-
-    def run(*args):
-        close_old_connections()
-        try:
-            return func(*args)
-        finally:
-            close_old_connections()
-
-    return sync_to_async(run, thread_sensitive=False)
-
-
 class CheckedTransportWSHandler(BaseGraphQLTransportWSHandler):
     """graphql-transport-ws, checking the caller before each operation."""
 
     async def handle_subscribe(self, message) -> None:
-        if self.connection_acknowledged and not await _in_thread(self.context.still_valid)():
+        still_valid = database_sync_to_async(self.context.still_valid)
+        if self.connection_acknowledged and not await still_valid():
             await self.websocket.close(code=4403, reason="Forbidden")
             return
         await super().handle_subscribe(message)
@@ -85,7 +71,7 @@ class GraphQLWebSocket(GraphQL):
 
     async def on_ws_connect(self, context: WebSocketContext):
         try:
-            await _in_thread(context.user)()
+            await database_sync_to_async(context.user)()
         except InvalidCredentials:
             raise ConnectionRejectionError from None
 

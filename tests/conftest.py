@@ -136,6 +136,18 @@ def running_task_worker(django_db_blocker, tmp_path_factory, env: dict | None = 
         yield process
 
 
+def task_worker_fixture(env: dict | None = None):
+    """A package's `task_worker` fixture (`task_worker = task_worker_fixture()` in its
+    conftest): one worker for the package's tests, with `env` added to its settings."""
+
+    @pytest.fixture(scope="package")
+    def task_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+        with running_task_worker(django_db_blocker, tmp_path_factory, env) as worker:
+            yield worker
+
+    return task_worker
+
+
 WORKER_STARTUP_TIMEOUT = 60
 
 

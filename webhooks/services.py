@@ -13,7 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 from strawberry.relay import to_base64
 
-from booking.models import Booking
+from booking.audit import booking_events_through, event_moves
 from webhooks import signing
 from webhooks.models import Delivery, DeliveryStatus
 
@@ -32,13 +32,7 @@ def delivery_lock(*, endpoint_id: int, resource_id: int) -> str:
 
 def webhook_payload(*, event_id: int) -> dict:
     """The body of the change recorded by audit event `event_id`."""
-    events = list(
-        Booking.pgh_event_model.objects.filter(
-            pgh_obj_id=Booking.pgh_event_model.objects.filter(pk=event_id)
-            .values("pgh_obj_id")[:1],
-            pgh_id__lte=event_id,
-        ).order_by("-pgh_id")[:2]
-    )
+    events = list(booking_events_through(event_id=event_id).reverse()[:2])
     event, previous = events[0], (events[1] if len(events) > 1 else None)
     return {
         "id": str(event.pk),
@@ -58,7 +52,7 @@ def webhook_payload(*, event_id: int) -> dict:
 def _change(previous, event) -> str:
     if previous is None or previous.status != event.status:
         return str(event.status)  # held, confirmed, cancelled, expired
-    if (previous.period, previous.resource_id) != (event.period, event.resource_id):
+    if event_moves(previous, event):
         return "moved"
     return "changed"
 

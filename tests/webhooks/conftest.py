@@ -1,15 +1,11 @@
 import pytest
 
-from tests.conftest import running_task_worker
+from tests.conftest import task_worker_fixture
 from tests.webhooks.receiver import Receiver
 
-
-@pytest.fixture(scope="package")
-def task_worker(django_db_setup, django_db_blocker, tmp_path_factory):
-    # Three attempts, 1 s apart: a dead delivery within seconds.
-    env = {"RANGEBOOK_WEBHOOK_ATTEMPTS": "3", "RANGEBOOK_WEBHOOK_BACKOFF": "1"}
-    with running_task_worker(django_db_blocker, tmp_path_factory, env) as worker:
-        yield worker
+# Three attempts, 1 s apart: a dead delivery within seconds.
+task_worker = task_worker_fixture({"RANGEBOOK_WEBHOOK_ATTEMPTS": "3",
+                                   "RANGEBOOK_WEBHOOK_BACKOFF": "1"})
 
 
 @pytest.fixture
