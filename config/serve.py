@@ -4,6 +4,7 @@ on time). Ctrl-C stops both. In production run them as two services (README).
 """
 
 import argparse
+import signal
 import subprocess
 import sys
 
@@ -17,12 +18,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     with task_worker(env={}):
         server = subprocess.Popen([sys.executable, "-m", "uvicorn", "config.asgi:application",
-                                   "--host", args.host, "--port", args.port], cwd=ROOT)
-        while True:
-            try:
-                return server.wait()
-            except KeyboardInterrupt:  # uvicorn got the Ctrl-C too: wait for it to finish
-                continue
+                                   "--host", args.host, "--port", args.port], cwd=ROOT,
+                                  start_new_session=True)
+        # uvicorn runs in a session of its own, so Ctrl-C (or a kill of this process)
+        # reaches it once, passed on from here: it shuts down gracefully, then the worker.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda signum, frame: server.send_signal(signum))
+        return server.wait()
 
 
 if __name__ == "__main__":
