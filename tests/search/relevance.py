@@ -116,6 +116,108 @@ QUERIES: dict[str, dict[str, int]] = {
                          (2, ["Kuramae Leather and Indigo Workshop"])),
 }
 
+# Requests that state needs in words (issue 13), judged from the catalogue's text before
+# search understood them: a party size that the capacity must fit, a city or venue, rare
+# words among common ones, words the catalogue says otherwise, a finished word that other
+# words begin, and catalogue words that look like typos of commoner ones.
+UNDERSTOOD: dict[str, dict[str, dict[str, int]]] = {
+    "party size": {
+        "meeting room for 6 with whiteboard in Zürich": grades(
+            (3, ["Züri-Stube"]), (1, ["Café Grünschnabel Lounge"])),
+        "event hall for 150 with stage": grades(
+            (3, ["Tonwerk Hall", "Fulton Hall"]), (2, ["Press Hall", "Canal Side Event Space"])),
+        "hall for 200 guests": grades((3, ["Tonwerk Hall", "Fulton Hall"])),
+        "room for 12 people with projector": grades(
+            (3, ["Admiralbrücke Boardroom", "Skyline Boardroom",
+                 "Carroll Street Conference Room"]), (2, ["Rangoli Design Studio"])),
+        "desk for 1 in Tokyo": grades((3, ["Night Owl Capsule Desk"])),
+        "podcast studio for 4 people": grades(
+            (3, ["Hermannplatz Podcast Studio", "Gowanus Podcast Suite",
+                 "Fleet Street Podcast Room"])),
+        "photo shoot up to 10 people": grades((3, ["Brooklyn Cyclorama Stage"])),
+        "rehearsal space for 6 musicians": grades(
+            (3, ["Proberaum A", "Maxwell Street Blues Room"]), (2, ["Singing Bowl Sound Room"])),
+        "workshop for 10 people": grades(
+            (3, ["Werkstatt Kreis 5", "Patan Crafts Workshop", "Rangoli Design Studio",
+                 "Windy City Makerspace"])),
+        "van for 2": grades((3, ["Kiez Electric Van", "Clerkenwell Electric Van",
+                                 "Red Hook Cargo Van"]), (2, ["Üetliberg Transporter"])),
+        "boardroom for 20": grades((3, ["Skyline Boardroom"])),
+    },
+    "place": {
+        "podcast studio in London": grades((3, ["Fleet Street Podcast Room"])),
+        "photo studio tokyo": grades((3, ["Asakusa White Studio"])),
+        "rehearsal room chicago": grades((3, ["Maxwell Street Blues Room"])),
+        "hot desk in Berlin": grades((3, ["Canal View Desk", "Library Quiet Desk"])),
+        "van new york": grades((3, ["Red Hook Cargo Van"])),
+        "meeting room Bengaluru": grades((3, ["Cubbon Meeting Room", "Chai and Filter Café Booth"]),
+                                         (1, ["100 Feet Road Cabin"])),
+        "event hall at Tonwerk Neukölln": grades((3, ["Tonwerk Hall"])),
+        "desk at Gowanus Canal Works": grades((3, ["Union Street Hot Desk"]),
+                                              (1, ["Focus Booth 4B"])),
+        "kathmandu jeep": grades((3, ["Nagarkot Jeep"])),
+    },
+    "rare words": {
+        "studio for product photos with a cyclorama wall": grades(
+            (3, ["Asakusa White Studio", "Nordlicht-Atelier", "Brooklyn Cyclorama Stage"]),
+            (1, ["West Loop Photo Studio", "Chroma Key Studio", "Rooftop Valley Studio"])),
+        "room with a harmonium": grades((3, ["Singing Bowl Sound Room"])),
+        "hammond organ": grades((3, ["Maxwell Street Blues Room"])),
+        "studio with teleprompter": grades((3, ["Chroma Key Studio"])),
+        "kitchen with blast chiller": grades((3, ["Brooklyn Test Kitchen"])),
+        "desk with shower": grades((3, ["Startup Bay Desk", "Night Owl Capsule Desk"])),
+        "tea ceremony room": grades((3, ["Tatami Room"])),
+        "space for thangka painting": grades((3, ["Patan Crafts Workshop"])),
+    },
+    "synonyms": {
+        "event space for a product launch": grades(
+            (3, ["Canal Side Event Space", "Press Hall"]),
+            (2, ["Kuramae Gallery Hall", "Tonwerk Hall", "Rooftop Loft", "Fulton Hall",
+                 "Lalbagh Hall", "Seeblick-Saal", "Courtyard Stage"])),
+        "bright meeting room": grades(
+            (3, ["Landwehr Room", "Café Nook", "Skyline Boardroom", "Sumida Meeting Room",
+                 "Kasthamandap Room", "Café Grünschnabel Lounge", "Züri-Stube", "Tatami Room"]),
+            (1, ["Admiralbrücke Boardroom", "Randolph Room", "Farringdon Room",
+                 "Carroll Street Conference Room", "Cubbon Meeting Room",
+                 "Chai and Filter Café Booth"])),
+        "wheelchair accessible meeting room": grades(
+            (3, ["Landwehr Room", "Café Nook", "Randolph Room", "Farringdon Room",
+                 "Café Grünschnabel Lounge"])),
+        "auditorium for talks": grades(
+            (3, ["Rooftop Loft", "Kuramae Gallery Hall", "Canal Side Event Space"]),
+            (2, ["Tonwerk Hall", "Press Hall", "Fulton Hall", "Lalbagh Hall", "Seeblick-Saal",
+                 "Courtyard Stage"])),
+        "daylight studio": grades(
+            (3, ["Nordlicht-Atelier", "West Loop Photo Studio", "Asakusa White Studio",
+                 "Rooftop Valley Studio"]), (2, ["Rangoli Design Studio"])),
+        "car with driver": grades((3, ["Nandi Hills Tempo Traveller", "Nagarkot Jeep"]),
+                                  (1, ["Kiez Electric Van", "Clerkenwell Electric Van",
+                                       "Red Hook Cargo Van", "Üetliberg Transporter",
+                                       "Taitō Kei Truck"])),
+    },
+    "finished word": {  # typed without a space after it: completions come in too
+        "sumida": grades((3, ["Sumida Meeting Room"]), (1, ["Sumidagawa Podcast Booth"])),
+        "tea": grades((3, ["Tatami Room", "Sumida Meeting Room", "Himalaya Co-working Desk",
+                           "Lake Street Hot Desk", "Exmouth Market Desk"])),
+        "white": grades((3, ["Asakusa White Studio"]),
+                        (2, ["Brooklyn Cyclorama Stage", "Nordlicht-Atelier",
+                             "Kuramae Gallery Hall"])),
+        "kitchen": grades((3, ["Brooklyn Test Kitchen"]),
+                          (1, ["Courtyard Stage", "Canal Side Event Space", "Rooftop Loft"])),
+        "van": grades((3, ["Kiez Electric Van", "Clerkenwell Electric Van",
+                           "Red Hook Cargo Van"])),
+        "cabin": grades((3, ["100 Feet Road Cabin"])),
+    },
+    "correct word": {  # catalogue words one letter away from commoner ones
+        "hair and make-up room": grades((3, ["Brooklyn Cyclorama Stage"]),
+                                        (2, ["Nordlicht-Atelier"])),
+        "tall windows": grades((3, ["Landwehr Room"]),
+                               (1, ["Skyline Boardroom", "Nordlicht-Atelier"])),
+        "boom arms": grades((3, ["Gowanus Podcast Suite"])),
+        "blues band": grades((3, ["Maxwell Street Blues Room"])),
+    },
+}
+
 # Single-typo queries: the intended resource must be in the top 3.
 TYPOS: dict[str, str] = {
     "landwher room": "Landwehr Room",
