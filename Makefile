@@ -10,6 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 WS_CLIENT := tests/live/ws_client
+PEER := bench/peer
 GRAPHIQL_ASSETS := schema/graphiql
 CHROMIUM := /usr/bin/chromium
 BENCH_DB ?= rangebook_bench
@@ -18,7 +19,7 @@ BENCH_BOOKINGS ?= 1000000
 
 .PHONY: demo test install db-start db-stop db-status db-destroy migrate demo-data serve lint \
 	ws-client chromium graphiql-assets bench-data bench-availability bench-search bench-api bench-api-floor \
-	bench-attacks tour bench-notify
+	bench-attacks tour bench-notify bench-peer
 
 demo: migrate demo-data graphiql-assets serve
 
@@ -108,6 +109,14 @@ bench-search: migrate
 # apt-get install -y wrk). BENCH_ARGS e.g. --workers 2 --rounds 3, or --check.
 bench-api: db-start
 	$(PY) -m bench.api --database-name $(BENCH_DB) $(BENCH_ARGS)
+
+# Our API against PostGraphile v4 (bench/peer/, from npm on the first run; needs node, npm
+# and wrk) on the same database and queries, side by side: median of 3 rounds each.
+bench-peer: db-start $(PEER)/node_modules/.installed-stamp
+	$(PY) -m bench.peer --database-name $(BENCH_DB) $(BENCH_ARGS)
+
+$(PEER)/node_modules/.installed-stamp: $(PEER)/package-lock.json
+	npm ci --prefix $(PEER) --no-audit --no-fund && touch $@
 
 # Where an API request's time goes, in process: SQL alone, the ORM, GraphQL without SQL.
 bench-api-floor: db-start

@@ -1,4 +1,5 @@
-"""A uvicorn server on a free loopback port, for tests/live and bench/api.py.
+"""A uvicorn server on a free loopback port, for tests/live and bench/api.py (and any
+GraphQL server the same way: bench/peer.py's PostGraphile).
 
 Started in a session of its own (its workers stop with it), ready once POST /graphql
 answers `{ __typename }`, stopped when the block ends.
@@ -36,13 +37,23 @@ def uvicorn_server(app: str, *, env: dict, options: tuple[str, ...] = (),
     """`uvicorn app` with `options` and `env` (added to this process's environment) on a
     free port, which it yields; ServerDidNotStart when it exits or stays silent."""
     port = free_port()
+    command = [sys.executable, "-m", "uvicorn", app, "--host", HOST, "--port", str(port),
+               *options]
+    with graphql_server(command, port=port, env=env, output=output, timeout=timeout):
+        yield port
+
+
+@contextlib.contextmanager
+def graphql_server(command: list[str], *, port: int, env: dict, cwd: Path = ROOT, output=None,
+                   timeout: float = 60) -> Iterator[subprocess.Popen]:
+    """Any GraphQL server (`command`, listening on `port` of HOST) run as uvicorn_server
+    runs uvicorn: ready once POST /graphql answers, stopped with its process group."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--host", HOST, "--port", str(port), *options],
-        cwd=ROOT, env={**os.environ, **env}, stdout=output,
+        command, cwd=cwd, env={**os.environ, **env}, stdout=output,
         stderr=subprocess.STDOUT if output else None, start_new_session=True)
     try:
         _wait_ready(f"http://{HOST}:{port}/graphql", process, timeout)
-        yield port
+        yield process
     finally:
         _stop(process)
 
