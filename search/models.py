@@ -18,8 +18,11 @@ from django.contrib.postgres.fields import ArrayField, IntegerRangeField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import F, Func, Q
 
 from booking.models import Amenity, Category, Resource, Venue
+
+MAX_ALTERNATIVES = 8  # each one is an OR in the query
 
 
 class ResourceDocument(models.Model):
@@ -84,6 +87,35 @@ class VocabularyWord(models.Model):
 
     def __str__(self) -> str:
         return self.word
+
+
+class Synonym(models.Model):
+    """A phrase that, in a query, also finds other phrases: "event space" finds event
+    halls and auditoriums. Kept by staff in the admin; read by each search's vocabulary
+    statement, so a change applies to the next search."""
+
+    phrase = models.CharField(
+        max_length=100, help_text="Words of a query, e.g. “event space”. Case, accents and "
+        "punctuation do not matter.")
+    alternatives = ArrayField(
+        models.CharField(max_length=100), size=MAX_ALTERNATIVES,
+        help_text=f"What the phrase also finds, comma separated (at most {MAX_ALTERNATIVES}),"
+        " e.g. “event hall, auditorium”.")
+
+    class Meta:
+        constraints = [
+            # One row per phrase as a search compares them (sql/functions/search_phrase_key.sql).
+            models.UniqueConstraint(Func(F("phrase"), function="search_phrase_key"),
+                                    name="search_synonym_phrase_key",
+                                    violation_error_message="This phrase has synonyms already."),
+            models.CheckConstraint(condition=~Q(phrase=""), name="search_synonym_phrase"),
+            models.CheckConstraint(condition=Q(alternatives__len__gt=0),
+                                   name="search_synonym_alternatives"),
+        ]
+        ordering = ["phrase"]
+
+    def __str__(self) -> str:
+        return f"{self.phrase} → {', '.join(self.alternatives)}"
 
 
 # --- the triggers on the tables that feed the documents -------------------------------

@@ -41,6 +41,8 @@ class Term:
     negated: bool = False
     quoted: bool = False
     prefix: bool = False  # the last token is a prefix (the word being typed)
+    # Phrases the term also matches, word by word (search/understand.py's synonyms).
+    synonyms: list[list[str]] = field(default_factory=list)
 
 
 @dataclass
@@ -127,6 +129,21 @@ def tsquery_text(parsed: ParsedQuery, alternatives: Mapping[str, list[str]] | No
     return " | ".join(f"( {g} )" for g in groups if g)
 
 
+def term_texts(parsed: ParsedQuery, alternatives: Mapping[str, list[str]] | None = None,
+               completions: list[str] | None = None, *, prefix_operator: bool = True,
+               lexemes: Mapping[str, tuple[str | None, bool]] | None = None,
+               ) -> list[tuple[Term, str]]:
+    """Each positive term of `parsed` (once) with its own `to_tsquery()` input, rendered as
+    in tsquery_text: what term rarity weighs one by one."""
+    render = (completions or [], prefix_operator, lexemes)
+    out = {}
+    for group in parsed.groups:
+        for term in group:
+            if not term.negated:
+                out.setdefault(_term(term, alternatives or {}, render), term)
+    return [(term, text) for text, term in out.items()]
+
+
 def _group(group: list[Term], alternatives, completions, any_term: bool) -> str:
     terms = [_term(term, alternatives, completions) for term in group]
     if not any_term:
@@ -154,6 +171,9 @@ def _term(term: Term, alternatives, render) -> str:
             words = _canonical(words, lexemes)
         operands.append(" | ".join(map(_quote, words)))
     rendered = " <-> ".join(f"( {o} )" for o in operands)
+    if term.synonyms:
+        phrases = [" <-> ".join(map(_quote, words)) for words in term.synonyms]
+        rendered = " | ".join(f"( {p} )" for p in [rendered, *phrases])
     return f"!( {rendered} )" if term.negated else f"( {rendered} )"
 
 
@@ -180,31 +200,6 @@ def negative_tsquery_text(parsed: ParsedQuery) -> str:
     terms = [_term(Term(term.tokens, quoted=term.quoted), {}, ([], True, None))
              for group in parsed.groups for term in group if term.negated]
     return " | ".join(terms)
-
-
-def typo_budget(word: str) -> int:
-    """Typos tolerated in a word: none below 4 letters, one up to 7, then two."""
-    if len(word) < 4:
-        return 0
-    return 1 if len(word) < 8 else 2
-
-
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal string alignment distance (a swap of neighbours counts one), or limit + 1."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2, previous = None, list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1,
-                             previous[j - 1] + (ca != cb))
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return min(previous[-1], limit + 1)
 
 
 def query_rewrite(parsed: ParsedQuery, replacements: Mapping[Token, str]) -> str:

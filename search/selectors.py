@@ -9,6 +9,7 @@ its snippets. search/README.md describes the behaviour in detail.
 import datetime as dt
 import html
 import json
+import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,8 +17,18 @@ from django.db import connection
 
 from search.cursor import SearchError, cursor_decode, cursor_encode
 from search.filters import SearchFilters, filters_validate, price_date
-from search.query import ParsedQuery, query_parse, query_rewrite, tsquery_text
+from search.query import ParsedQuery, Term, query_parse, query_rewrite, term_texts, tsquery_text
 from search.statement import MARK_START, MARK_STOP, search_statement
+from search.understand import (
+    PLACE_LEADS,
+    Place,
+    Understood,
+    blanked,
+    party_size_read,
+    phrases,
+    places_apply,
+    synonyms_apply,
+)
 from search.vocabulary import Vocabulary, vocabulary_lookup
 
 MAX_PAGE = 100
@@ -60,18 +71,22 @@ class SearchResult:
     # The exact query found too few matches: any word (not all) with its typo corrections.
     fallback: bool = False
     completions: list[str] = field(default_factory=list)  # words the typed word may become
+    understood: Understood = field(default_factory=Understood)
 
 
 def resource_search(
     *, text: str = "", category_ids=None, venue_ids=None, cities=None, amenity_ids=None,
     party_size: int | None = None, max_price: Decimal | None = None, currency: str | None = None,
     available_during=None, now: dt.datetime | None = None, first: int = 20,
-    after: str | None = None,
+    after: str | None = None, understand: bool = True,
 ) -> SearchResult:
     """Active resources matching `text` and the filters, best first, with facet counts.
 
-    Never raises on `text`; raises SearchError (or the availability selector's error) on
-    bad filters, page sizes and cursors. Runs at most two SQL statements.
+    With `understand`, a party size, city or venue stated in the text (search/understand.py)
+    filters as if given, unless the caller gave that filter; `SearchResult.understood`
+    says what was read. Never raises on `text`; raises SearchError (or the availability
+    selector's error) on bad filters, page sizes and cursors. Runs at most two SQL
+    statements.
     """
     if not 1 <= first <= MAX_PAGE:
         raise SearchError(f"first must be between 1 and {MAX_PAGE}.", code="invalid_first",
@@ -79,9 +94,25 @@ def resource_search(
     # One instant for the whole search: the price filter, the prices shown and "available
     # during" (notice) agree even across midnight.
     now = now or dt.datetime.now(dt.UTC)
-    parsed = query_parse(text)
-    vocabulary = vocabulary_lookup(parsed) if parsed.groups else None
-    plan = _Plan(parsed, vocabulary)
+    stated = party_size_read(text) if understand else None
+    spans = [stated[1]] if stated else []
+    parsed = query_parse(blanked(text, spans))
+    vocabulary, place, taken = None, None, []
+    if parsed.groups:
+        vocabulary = vocabulary_lookup(parsed, phrases=phrases(parsed),
+                                       places=understand and not (cities or venue_ids))
+        place, taken = places_apply(parsed, vocabulary.places)
+        spans += [(term.tokens[0].start, term.tokens[-1].end) for term in taken]
+        synonyms_apply(parsed, vocabulary.synonyms)
+    place = place or Place()
+    understood = Understood(
+        party_size=stated[0] if stated and party_size is None else None, city=place.city,
+        venue_ids=place.venue_ids, venue_name=place.venue_name,
+        text=" ".join(blanked(text, spans).split()))
+    party_size = party_size if party_size is not None else understood.party_size
+    cities = cities or ([place.city] if place.city else None)
+    venue_ids = venue_ids or (list(place.venue_ids) if place.venue_ids else None)
+    plan = _Plan(parsed, vocabulary, text, place=taken)
     filters = filters_validate(category_ids=category_ids, venue_ids=venue_ids, cities=cities,
                        amenity_ids=amenity_ids, party_size=party_size, max_price=max_price,
                        currency=currency, at=price_date(available_during, now))
@@ -99,7 +130,8 @@ def resource_search(
         cursor.execute(sql, params)
         total, categories, cities_, amenities, page, fallback = cursor.fetchone()
     offset = position[0] if position and plan.ranked else 0
-    return _result(plan, page or [], first, key, total, fallback, offset=offset, facets={
+    return _result(plan, page or [], first, key, total, fallback, understood, offset=offset,
+                   facets={
         "category": [FacetValue(v, label, n) for v, label, n in categories or []],
         "city": [FacetValue(v, v, n) for v, n in cities_ or []],
         "amenity": [FacetValue(v, label, n) for v, label, n in amenities or []],
@@ -109,32 +141,77 @@ def resource_search(
 class _Plan:
     """The tsqueries of one search: exact (all words; unknown ones with their corrections),
     fallback (any word, every word with its corrections), or none when the text has no word
-    to look for."""
+    to look for; the matches that come first (`first`: a finished word before the words it
+    begins); and each term's rarity, which ranks a fallback."""
 
-    def __init__(self, parsed: ParsedQuery, vocabulary: Vocabulary | None):
-        self.parsed, self.vocabulary = parsed, vocabulary
+    def __init__(self, parsed: ParsedQuery, vocabulary: Vocabulary | None, text: str, *,
+                 place: list[Term] = ()):
+        self.parsed, self.vocabulary, self.text = parsed, vocabulary, text
         self.rum = bool(vocabulary and vocabulary.rum)
         self.ranked = parsed.has_positive
-        completions = []
+        self.first = None
+        self.terms: list[tuple[str, float]] = []
+        completions, info = [], None
         if vocabulary and parsed.prefix_token in vocabulary.words:
-            completions = vocabulary.words[parsed.prefix_token].completions
+            info = vocabulary.words[parsed.prefix_token]
+            completions = [word for word, _ in info.completions]
         if self.ranked:
             # RUM scores a prefix operand differently in the index than from the document,
             # so with RUM the typed word matches its completions instead of `:*`.
             render = {"completions": completions, "prefix_operator": not self.rum,
                       "lexemes": vocabulary.lexemes}
-            self.exact = tsquery_text(parsed, vocabulary.alternatives(known_too=False),
-                                      **render)
-            fuzzy = tsquery_text(parsed, vocabulary.alternatives(known_too=True), **render,
-                                 any_term=True)
+            alternatives = vocabulary.alternatives()
+            self.exact = tsquery_text(parsed, alternatives, **render)
+            fuzzy = tsquery_text(parsed, alternatives, **render, any_term=True)
             self.fuzzy = fuzzy if fuzzy != self.exact else None
+            # Whether the exact query finds enough: with the place the text named, which
+            # filters the matches (its words are in the documents too).
+            self.enough = self.exact
+            if place:
+                named = Term([t for term in place for t in term.tokens
+                              if t.key not in PLACE_LEADS])
+                self.enough = f"( {self.exact} ) & {tsquery_text(ParsedQuery('', [[named]]))}"
+            if info and info.documents and self._begins_others(info):
+                # An exact word beats the words it begins: "sumida" before "Sumidagawa".
+                self.first = tsquery_text(parsed, alternatives, prefix_operator=False,
+                                          lexemes=vocabulary.lexemes)
+            self.terms = self._rarity(term_texts(parsed, alternatives, **render))
         self.completions = completions[:SHOWN_COMPLETIONS]
 
-    def did_you_mean(self, fallback: bool) -> str | None:
+    def _begins_others(self, info) -> bool:
+        """The typed word's completions include words of another lexeme."""
+        own = self.vocabulary.lexemes.get(info.token.key, (None, False))[0]
+        return any(self.vocabulary.lexemes.get(word, (None, False))[0] not in (None, own)
+                   for word, _ in info.completions)
+
+    def _rarity(self, terms: list[tuple[Term, str]]) -> list[tuple[str, float]]:
+        """(tsquery text, inverse document frequency) of each positive term that is not
+        only stop words: BM25's idf = ln(1 + (N - n + 0.5) / (n + 0.5)), n the documents
+        with the term (a phrase: its rarest word; a word: with its corrections or
+        completions)."""
+        words = self.vocabulary.words
+        total = self.vocabulary.documents
+        out = []
+        for term, text in terms:
+            counts = []
+            for token in term.tokens:
+                info = words.get(token)
+                if info is None or self.vocabulary.lexemes.get(token.key, (None,))[0] is None:
+                    continue
+                counts.append(info.documents + sum(n for _, n in info.corrections)
+                              + (sum(n for _, n in info.completions) if term.prefix else 0))
+            if counts:
+                n = min(counts)
+                big_n = max(total, n)
+                out.append((text, math.log(1 + (big_n - n + 0.5) / (n + 0.5))))
+        return out
+
+    def did_you_mean(self) -> str | None:
         if not self.vocabulary:
             return None
-        replacements = self.vocabulary.replacements(known_too=fallback)
-        return query_rewrite(self.parsed, replacements) if replacements else None
+        replacements = self.vocabulary.replacements()
+        return (query_rewrite(ParsedQuery(self.text), replacements) if replacements
+                else None)
 
 
 def cursor_key(text: str, filters: SearchFilters, available_during) -> str:
@@ -145,19 +222,19 @@ def cursor_key(text: str, filters: SearchFilters, available_during) -> str:
 
 
 def _result(plan: _Plan, page: list, first: int, key: str, total: int, fallback: bool,
-            facets, offset: int) -> SearchResult:
+            understood: Understood, facets, offset: int) -> SearchResult:
     hits = [_hit(row) for row in page[:first]]
     next_cursor = None
     if len(page) > first and not (plan.ranked and offset + first >= MAX_RANKED):
         last = page[first - 1]
         position = [offset + first] if plan.ranked else [last[3], last[0]]
         next_cursor = cursor_encode(position, key=key)
-    suggestion = plan.did_you_mean(bool(fallback))
-    if suggestion == plan.parsed.text.strip():
+    suggestion = plan.did_you_mean()
+    if suggestion == plan.text.strip():
         suggestion = None
     return SearchResult(hits=hits, total=total, facets=facets, next_cursor=next_cursor,
                         did_you_mean=suggestion, fallback=bool(fallback),
-                        completions=plan.completions)
+                        completions=plan.completions, understood=understood)
 
 
 def _hit(row: list) -> SearchHit:

@@ -30,11 +30,12 @@ _CATEGORY_SET, _CITY_SET, _AMENITY_SET = 3, 5, 6  # GROUPING() bits of the other
 # Without filters, a query that is a tracked term (sql/functions/search_terms_track.sql) reads
 # the term's facet counts, kept by the document triggers, instead of counting its matches
 # (the counting branch is then skipped by a one-time filter), and its page from the term's
-# postings when they hold it (`usable`; not after a fallback, whose exact matches come first).
+# postings when they hold it (`usable`; not when some matches come first: after a fallback,
+# the exact ones; for a finished word being typed, those with the word itself).
 # The postings hold the page when there are at least as many as the page reads (counted up
 # to that many, from the index) or when every match has one.
 _TERM_CTE = """term AS MATERIALIZED (
-    SELECT t.id, NOT (SELECT fallback FROM q) AND (p.n >= %s OR p.n = (
+    SELECT t.id, (SELECT first FROM q) IS NULL AND (p.n >= %s OR p.n = (
                SELECT f.documents FROM search_termfacet f
                WHERE f.term_id = t.id AND f.kind = 0 AND f.value = '')) AS usable
     FROM search_term t
@@ -98,18 +99,31 @@ _PAGE = f"""
            AND rt.valid_during @> (%s::timestamptz AT TIME ZONE v.timezone)::date
          LIMIT 1) rate ON true)"""
 
+# `first`: matches of this query come first (tier 0), NULL when none do.
 _Q_FIXED = ("q AS MATERIALIZED (SELECT to_tsquery('search_english', %s) AS query,"
             " to_tsquery('search_english', %s) AS highlight, NULL::tsquery AS exact,"
-            " false AS fallback)")
-# Few exact matches (filters aside): the fallback query, with corrections of known words.
+            " to_tsquery('search_english', %s) AS first, false AS fallback)")
+_Q_EXCLUDED = ("q AS MATERIALIZED (SELECT to_tsquery('search_english', %s) AS query,"
+               " NULL::tsquery AS highlight, NULL::tsquery AS exact, NULL::tsquery AS first,"
+               " false AS fallback)")
+# Few exact matches (filters aside): the fallback query (any word), its exact matches first.
 _Q_FALLBACK = """q AS MATERIALIZED (
     SELECT CASE WHEN p.fallback THEN to_tsquery('search_english', %s)
                 ELSE to_tsquery('search_english', %s) END AS query,
            CASE WHEN p.fallback THEN to_tsquery('search_english', %s)
                 ELSE to_tsquery('search_english', %s) END AS highlight,
-           to_tsquery('search_english', %s) AS exact, p.fallback
+           to_tsquery('search_english', %s) AS exact,
+           CASE WHEN p.fallback THEN to_tsquery('search_english', %s)
+                ELSE to_tsquery('search_english', %s) END AS first, p.fallback
     FROM (SELECT search_fewer_matches(to_tsquery('search_english', %s), %s) AS fallback
           OFFSET 0) p)"""
+# BM25's term-frequency saturation; documents are short and weighted by field (name A,
+# category/amenities/venue B, description C), so no length normalisation (b = 0).
+K1 = 1.2
+# Weights of an occurrence by field, for ts_rank_cd ({D, C, B, A}): one in the description
+# counts half one in the name. (ts_rank_cd's own, {0.1, 0.2, 0.4, 1.0}, would make a common
+# word in a name outweigh a rare one in a description after saturation.)
+FIELD_WEIGHTS = "{0.4, 0.5, 0.7, 1.0}"
 
 
 def search_statement(plan, filters: SearchFilters, position, first: int, available_during, *,
@@ -147,17 +161,17 @@ def search_statement(plan, filters: SearchFilters, position, first: int, availab
 def _query(plan) -> tuple[str, list, str]:
     """The `q` CTE (query, highlight query, fallback flag), its params, the match."""
     if plan.ranked and plan.fuzzy is None:
-        return _Q_FIXED, [plan.exact, plan.exact], "d.document @@ (SELECT query FROM q)"
+        return (_Q_FIXED, [plan.exact, plan.exact, plan.first],
+                "d.document @@ (SELECT query FROM q)")
     if plan.ranked:
         return (_Q_FALLBACK, [plan.fuzzy, plan.exact, plan.fuzzy, plan.exact, plan.exact,
-                              plan.exact, FEW], "d.document @@ (SELECT query FROM q)")
+                              plan.exact, plan.first, plan.enough, FEW],
+                "d.document @@ (SELECT query FROM q)")
     if plan.parsed.groups:  # exclusions only: everything but them
-        excluded = negative_tsquery_text(plan.parsed)
-        return (_Q_FIXED.replace("to_tsquery('search_english', %s) AS highlight",
-                                 "NULL::tsquery AS highlight"),
-                [excluded], "NOT (d.document @@ (SELECT query FROM q))")
+        return (_Q_EXCLUDED, [negative_tsquery_text(plan.parsed)],
+                "NOT (d.document @@ (SELECT query FROM q))")
     return ("q AS MATERIALIZED (SELECT NULL::tsquery AS query, NULL::tsquery AS highlight,"
-            " false AS fallback)", [], "true")
+            " NULL::tsquery AS first, false AS fallback)", [], "true")
 
 
 def _page(plan, where: str, where_params: list, position, first: int, *,
@@ -177,28 +191,25 @@ def _page(plan, where: str, where_params: list, position, first: int, *,
     # fixed while the index does not change, which no key condition could reproduce.
     offset = position[0] if position else 0
     limit = _limit(position, first)
-    scored = [_branch(plan, where, where_params, limit, tier=1)]
-    if plan.fuzzy is not None:
-        scored[0] = (scored[0][0].replace(
-            " ORDER BY", " AND NOT ((SELECT fallback FROM q)"
-            " AND d.document @@ (SELECT exact FROM q)) ORDER BY", 1), *scored[0][1:])
-        # After a fallback, the few exact matches come first (tier 0).
-        scored.insert(0, _branch(plan, where, where_params, limit, tier=0))
+    scored = _branch(plan, where, where_params, limit, tier=1)
     # RUM's ordered scan disagrees with rum_ts_score on phrases (measured: a 0.547 between
     # two 0.486): phrase queries are scored match by match, as with GIN.
     if not (plan.rum and filters is not None and "<->" not in plan.exact):
-        branches = scored
+        branches = [scored]
     else:
         branches = [(_RUM_PAGE, [], [limit, *filters.function_args()])]
-        if plan.fuzzy is not None:
-            branches.insert(0, scored[0])
         if postings:
             # A tracked term's pages past its postings are scored match by match, so that
             # equal scores stay in the postings' order (by id) from page to page.
-            branches = [(_gate(b, "(SELECT id FROM term) IS NULL"), *rest)
-                        for b, *rest in branches]
-            branches += [(_gate(b, "(SELECT id FROM term) IS NOT NULL"), *rest)
-                         for b, *rest in scored]
+            branches = [(_gate(branches[0][0], "(SELECT id FROM term) IS NULL"),
+                         *branches[0][1:]),
+                        (_gate(scored[0], "(SELECT id FROM term) IS NOT NULL"), *scored[1:])]
+    if plan.fuzzy is not None:
+        # After a fallback, the matches that are not exact are ranked by term rarity.
+        branches = [(_gate(b, "NOT (SELECT fallback FROM q)"), *rest) for b, *rest in branches]
+        branches.append(_rarity_branch(plan, where, where_params, limit))
+    if plan.fuzzy is not None or plan.first is not None:
+        branches.insert(0, _branch(plan, where, where_params, limit, tier=0))
     if postings:
         branches = [(_POSTINGS_PAGE, [], [limit]),
                     *((_gate(b, f"NOT {_USABLE}"), *rest) for b, *rest in branches)]
@@ -220,22 +231,40 @@ def _limit(position, first: int) -> int:
 
 def _branch(plan, where: str, where_params: list, limit: int, *,
             tier: int) -> tuple[str, list, list]:
-    """Ranked matches ordered by (score, id): tier 0 = exact matches after a fallback."""
-    query = "(SELECT query FROM q)" if tier else "(SELECT exact FROM q)"
+    """Ranked matches ordered by (score, id): tier 0 = those that come first (`q.first`),
+    tier 1 = the others."""
+    query = "(SELECT query FROM q)" if tier else "(SELECT first FROM q)"
     score = (f"rum_ts_score(d.document, {query})" if plan.rum
              else f"ts_rank_cd(d.document, {query})")
-    condition = "" if tier else (
-        " AND (SELECT fallback FROM q) AND d.document @@ (SELECT exact FROM q)")
+    condition = (" AND d.document @@ (SELECT first FROM q)" if not tier else
+                 " AND NOT coalesce(d.document @@ (SELECT first FROM q), false)")
     return (f"SELECT s.*, row_number() OVER () AS ord FROM (SELECT d.resource_id,"
             f" {score} AS score, NULL::text AS sort_name, {tier} AS tier"
             f" FROM search_resourcedocument d WHERE {where}{condition}"
             f" ORDER BY score DESC, d.resource_id LIMIT %s) s", where_params, [limit])
 
 
+def _rarity_branch(plan, where: str, where_params: list, limit: int) -> tuple[str, list, list]:
+    """After a fallback, the matches that are not exact by BM25: the sum over the query's
+    terms of the term's inverse document frequency times its saturated frequency in the
+    document (`ts_rank_cd` of the term alone: its occurrences weighted by field)."""
+    terms = plan.terms or [(plan.fuzzy, 1.0)]
+    rows = ", ".join([f"(%s::float8, ts_rank_cd('{FIELD_WEIGHTS}', d.document,"
+                      " to_tsquery('search_english', %s)))"] * len(terms))
+    score = (f"(SELECT sum(w.idf * w.tf * {K1 + 1} / (w.tf + {K1}))"
+             f" FROM (VALUES {rows}) AS w(idf, tf))::real")
+    return (f"SELECT s.*, row_number() OVER () AS ord FROM (SELECT d.resource_id,"
+            f" {score} AS score, NULL::text AS sort_name, 1 AS tier"
+            f" FROM search_resourcedocument d WHERE {where} AND (SELECT fallback FROM q)"
+            f" AND NOT d.document @@ (SELECT exact FROM q)"
+            f" ORDER BY score DESC, d.resource_id LIMIT %s) s",
+            [p for text, idf in terms for p in (idf, text)] + where_params, [limit])
+
+
 _RUM_PAGE = """SELECT p.resource_id, p.score, NULL::text AS sort_name, 1 AS tier, p.ord
     FROM search_rum_page((SELECT query FROM q), %s, %s::bigint[], %s::bigint[], %s::text[],
                          %s::bigint[], %s::integer, %s::timestamptz, %s::numeric, %s::text,
-                         CASE WHEN (SELECT fallback FROM q) THEN (SELECT exact FROM q) END) p"""
+                         (SELECT first FROM q)) p"""
 
 
 def _free(available_during, party_size, now) -> tuple[str, list]:

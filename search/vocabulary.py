@@ -9,36 +9,69 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from search.query import ParsedQuery, Token, edit_distance, typo_budget
+from search.query import ParsedQuery, Token
+from search.typos import slips, typo_budget, typo_distance
+from search.understand import Place
 
 NEAREST = 12  # trigram neighbours fetched per token
-# Known words in more documents than this get no corrections: a typo is rarely a common
-# word, and the nearest-word search is the costly part of the look-up.
-RARE = 3
 CORRECTIONS = 3  # kept per token
 # Words the typed word may become, most frequent first: they are the prefix match with
 # RUM (see search/README.md, "Search as you type"); the first five are shown.
 COMPLETIONS = 24
-COMMONER = 10  # how many times more documents a correction of a known word needs
 
-# `<->` is pg_trgm's distance (1 - similarity), served by the gist_trgm_ops index.
+# Places and synonyms are looked up by phrase (search/understand.py lists the phrases), by
+# the expression indexes on search_phrase_key(); `p.places` is false when the caller
+# turned understanding off. The document count for term rarity is the planner's estimate
+# (autovacuum keeps it current; load_demo and generate_catalogue analyze after loading).
+_PHRASES = """
+    WITH p AS (SELECT %s::text[] AS phrases, %s::boolean AS places),
+    extra AS MATERIALIZED (SELECT
+        (SELECT json_agg(json_build_array(g.phrase, c.city))
+         FROM p, unnest(p.phrases) AS g(phrase)
+         CROSS JOIN LATERAL (SELECT v.city FROM booking_venue v
+                             WHERE search_phrase_key(v.city) = search_phrase_key(g.phrase)
+                             LIMIT 1) AS c
+         WHERE p.places) AS cities,
+        (SELECT json_agg(json_build_array(g.phrase, v.id, v.name))
+         FROM p, unnest(p.phrases) AS g(phrase)
+         JOIN booking_venue v ON search_phrase_key(v.name) = search_phrase_key(g.phrase)
+         WHERE p.places) AS venues,
+        (SELECT json_agg(json_build_array(g.phrase, s.alternatives))
+         FROM p, unnest(p.phrases) AS g(phrase)
+         JOIN search_synonym s ON search_phrase_key(s.phrase) = search_phrase_key(g.phrase))
+            AS synonyms,
+        (SELECT reltuples FROM pg_class
+         WHERE oid = 'search_resourcedocument'::regclass) AS documents)
+"""
+
+# Typo candidates of an unknown word: its nearest words by trigram distance (`<->`,
+# pg_trgm's 1 - similarity, served by the gist_trgm_ops index) from 4 letters; for a
+# 3-letter word, which has too few trigrams for that, the words one swap or one neighbouring
+# key away (search/typos.py), looked up exactly.
 # https://www.postgresql.org/docs/current/pgtrgm.html#PGTRGM-OP-TABLE
-_LOOKUP = f"""
+_LOOKUP = _PHRASES + f"""
     SELECT t.i, u.word, k.documents,
-           CASE WHEN length(u.word) >= 4 AND k.documents <= {RARE} THEN ARRAY(
+           CASE WHEN k.documents > 0 THEN NULL
+                WHEN length(u.word) >= 4 THEN ARRAY(
                SELECT json_build_array(v.word, v.documents, search_lexeme(v.word))
                FROM search_vocabularyword v
-               WHERE v.word <> u.word ORDER BY v.word <-> u.word LIMIT {NEAREST}) END,
+               WHERE v.word <> u.word ORDER BY v.word <-> u.word LIMIT {NEAREST})
+                ELSE ARRAY(
+               SELECT json_build_array(v.word, v.documents, search_lexeme(v.word))
+               FROM unnest(%s::integer[], %s::text[]) AS c(i, word)
+               JOIN search_vocabularyword v ON v.word = c.word WHERE c.i = t.i) END,
            CASE WHEN t.prefix THEN ARRAY(
-               SELECT json_build_array(v.word, search_lexeme(v.word))
+               SELECT json_build_array(v.word, search_lexeme(v.word), v.documents)
                FROM search_vocabularyword v
                WHERE v.word > u.word AND v.word < u.word || chr(1114111)
                ORDER BY v.documents DESC, v.word LIMIT {COMPLETIONS}) END,
            to_regclass('search_document_rum') IS NOT NULL
                AND to_regproc('search_rum_page') IS NOT NULL,
            l.lexeme, CASE WHEN k.documents > 0 THEN true
-                          ELSE search_lexeme_present(l.lexeme) END
+                          ELSE search_lexeme_present(l.lexeme) END,
+           e.cities, e.venues, e.synonyms, e.documents
     FROM unnest(%s::text[], %s::boolean[]) WITH ORDINALITY AS t(token, prefix, i)
+    CROSS JOIN extra e
     CROSS JOIN LATERAL (SELECT lower(search_unaccent(t.token)) AS word) AS u
     CROSS JOIN LATERAL (SELECT coalesce(max(v.documents), 0) AS documents
                         FROM search_vocabularyword v WHERE v.word = u.word) AS k
@@ -53,7 +86,7 @@ class WordInfo:
     word: str  # lower case, unaccented
     documents: int  # documents containing it; 0 = not a catalogue word
     corrections: list[tuple[str, int]] = field(default_factory=list)  # (word, documents)
-    completions: list[str] = field(default_factory=list)
+    completions: list[tuple[str, int]] = field(default_factory=list)  # (word, documents)
 
     @property
     def best(self) -> str | None:
@@ -72,54 +105,71 @@ class Vocabulary:
     # Per word (token keys, corrections, completions): its lexeme (None for a stop word)
     # and whether some document has it. See query.tsquery_text.
     lexemes: dict[str, tuple[str | None, bool]] = field(default_factory=dict)
+    places: dict[str, Place] = field(default_factory=dict)  # phrase as typed -> place
+    synonyms: dict[str, list[str]] = field(default_factory=dict)  # phrase -> alternatives
+    documents: int = 0  # in the catalogue (the planner's estimate)
 
-    def alternatives(self, *, known_too: bool) -> dict[str, list[str]]:
-        """Corrections per token key: of unknown words, or of every word."""
-        return {
-            info.token.key: [word for word, _ in info.corrections]
-            for info in self.words.values()
-            if info.corrections and (known_too or not info.known)
-        }
+    def alternatives(self) -> dict[str, list[str]]:
+        """Corrections per token key, of the words the catalogue does not have: a word it
+        has is what the user meant, however close to a commoner one."""
+        return {info.token.key: [word for word, _ in info.corrections]
+                for info in self.words.values() if info.corrections and not info.known}
 
-    def replacements(self, *, known_too: bool) -> dict[Token, str]:
-        """The "did you mean" word per token: unknown words, and with `known_too` the words
-        whose best correction is far more common (a rare word is likelier a typo)."""
-        return {
-            token: info.best
-            for token, info in self.words.items()
-            if info.best and (not info.known or (
-                known_too and info.corrections[0][1] >= COMMONER * info.documents))
-        }
+    def replacements(self) -> dict[Token, str]:
+        """The "did you mean" word per unknown token."""
+        return {token: info.best for token, info in self.words.items()
+                if info.best and not info.known}
 
 
-def vocabulary_lookup(parsed: ParsedQuery) -> Vocabulary:
-    """Catalogue words near each token of `parsed` (one SQL statement)."""
+def vocabulary_lookup(parsed: ParsedQuery, *, phrases: list[str] = (),
+                      places: bool = True) -> Vocabulary:
+    """Catalogue words near each token of `parsed`, and the places and synonyms among
+    `phrases` (one SQL statement)."""
     tokens = list(dict.fromkeys(parsed.positive_tokens))
     prefix = parsed.prefix_token
     if prefix is not None and prefix not in tokens:
         tokens.append(prefix)
+    short = [(i, word) for i, t in enumerate(tokens, 1) if len(t.key) == 3
+             for word in slips(t.key)]
     with connection.cursor() as cursor:
-        cursor.execute(_LOOKUP, [[t.text for t in tokens] or [""],
+        cursor.execute(_LOOKUP, [list(phrases), places, [i for i, _ in short],
+                                 [w for _, w in short], [t.text for t in tokens] or [""],
                                  [t is prefix for t in tokens] or [False]])
         rows = cursor.fetchall()
-    words, rum, lexemes = {}, bool(rows and rows[0][5]), {}
+    vocabulary = Vocabulary({}, bool(rows and rows[0][5]))
+    if rows:
+        vocabulary.places = _places(*rows[0][8:10])
+        vocabulary.synonyms = {phrase: alternatives for phrase, alternatives in rows[0][10] or []}
+        vocabulary.documents = max(int(rows[0][11] or 0), 0)
     for token, row in zip(tokens, rows, strict=False):
-        _, word, documents, near, completions, _, lexeme, present = row
-        lexemes[token.key] = (lexeme, bool(present))
+        _, word, documents, near, completions, _, lexeme, present = row[:8]
+        vocabulary.lexemes[token.key] = (lexeme, bool(present))
         # Catalogue words: in some document (its lexeme, unless a stop word).
-        lexemes.update((w, (lx, lx is not None)) for w, _, lx in near or [])
-        lexemes.update((w, (lx, lx is not None)) for w, lx in completions or [])
-        words[token] = WordInfo(token, word, documents,
-                                _corrections(word, [(w, n) for w, n, _ in near or []]),
-                                [w for w, _ in completions or []])
-    return Vocabulary(words, rum, lexemes)
+        vocabulary.lexemes.update((w, (lx, lx is not None)) for w, _, lx in near or [])
+        vocabulary.lexemes.update((w, (lx, lx is not None)) for w, lx, _ in completions or [])
+        vocabulary.words[token] = WordInfo(
+            token, word, documents, _corrections(word, [(w, n) for w, n, _ in near or []]),
+            [(w, n) for w, _, n in completions or []])
+    return vocabulary
+
+
+def _places(cities, venues) -> dict[str, Place]:
+    """Phrase -> place; a venue's name wins over a city of the same name."""
+    out = {phrase: Place(city=city) for phrase, city in cities or []}
+    for phrase, venue_id, name in venues or []:
+        known = out.get(phrase)
+        ids = known.venue_ids if known and known.venue_name else ()
+        out[phrase] = Place(venue_ids=(*ids, venue_id), venue_name=name)
+    return out
 
 
 def _corrections(word: str, near: list) -> list[tuple[str, int]]:
+    """Up to CORRECTIONS candidates within the word's budget: nearest first (slips count
+    half), then the commonest."""
     budget = typo_budget(word)
     scored = [
         (distance, -documents, candidate)
         for candidate, documents in near
-        if (distance := edit_distance(word, candidate, budget)) <= budget
+        if (distance := typo_distance(word, candidate, budget)) <= budget
     ]
     return [(candidate, -minus) for _, minus, candidate in sorted(scored)[:CORRECTIONS]]

@@ -1,6 +1,7 @@
 """The `search` root field: translates arguments for search.selectors.resource_search."""
 
 import decimal
+from typing import Annotated
 
 import strawberry
 import strawberry_django
@@ -39,6 +40,21 @@ class Facets:
     amenity: list[FacetValue]
 
 
+@strawberry.type(description="What the search read from its text and applied as filters, so "
+                              "a client can show it; `understand: false` undoes it.")
+class SearchUnderstood:
+    party_size: int | None = strawberry.field(
+        description="A party size the text states (\"for 6\", \"20 guests\"), filtering as "
+                    "partySize does; null when none was read or partySize was given.")
+    city: str | None = strawberry.field(
+        description="A city of the catalogue the text names, filtering as cities does.")
+    venue_ids: list[relay.GlobalID] = strawberry.field(
+        description="The venue the text names (venues of that name), filtering as venueIds does.")
+    venue: str | None = strawberry.field(description="That venue's name.")
+    text: str = strawberry.field(
+        description="The text without what was read: the words the hits are ranked by.")
+
+
 @strawberry.type
 class SearchResult:
     hits: list[SearchHit]
@@ -49,6 +65,7 @@ class SearchResult:
     fallback: bool = strawberry.field(
         description="Too few exact matches: any word, with typo corrections, ranked after.")
     completions: list[str] = strawberry.field(description="Words the last word may become.")
+    understood: SearchUnderstood
 
 
 @strawberry.type
@@ -61,6 +78,9 @@ class Query:
         max_price: decimal.Decimal | None = None, currency: str | None = None,
         available_during: DateTimeRangeInput | None = None, first: int = 20,
         after: str | None = None,
+        understand: Annotated[bool, strawberry.argument(
+            description="Read a party size, city or venue stated in the text as filters "
+            "(see `understood`); a filter given as an argument wins.")] = True,
     ) -> SearchResult:
         result = resource_search(
             text=text, category_ids=_ids(category_ids, "Category", "categoryIds"),
@@ -68,7 +88,7 @@ class Query:
             amenity_ids=_ids(amenity_ids, "Amenity", "amenityIds"), party_size=party_size,
             max_price=max_price, currency=currency,
             available_during=available_during.to_range() if available_during else None,
-            first=first, after=after,
+            first=first, after=after, understand=understand,
         )
         return SearchResult(
             hits=[_hit(hit) for hit in result.hits], total=result.total,
@@ -76,6 +96,7 @@ class Query:
                              for name, values in result.facets.items()}),
             next_cursor=result.next_cursor, did_you_mean=result.did_you_mean,
             fallback=result.fallback, completions=result.completions,
+            understood=_understood(result.understood),
         )
 
 
@@ -91,6 +112,13 @@ def _facet(name: str, value) -> FacetValue:
     shown = (relay.to_base64(FACET_TYPES[name], value.value) if name in FACET_TYPES
              else str(value.value))
     return FacetValue(value=shown, label=value.label, count=value.count)
+
+
+def _understood(understood) -> SearchUnderstood:
+    return SearchUnderstood(
+        party_size=understood.party_size, city=understood.city,
+        venue_ids=[relay.GlobalID("Venue", str(pk)) for pk in understood.venue_ids],
+        venue=understood.venue_name, text=understood.text)
 
 
 def _hit(hit) -> SearchHit:

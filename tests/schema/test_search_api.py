@@ -6,6 +6,8 @@ import pytest
 from django.core.management import call_command
 from strawberry.relay import to_base64
 
+from booking.models import Venue
+
 SEARCH = """query($t: String!, $c: [ID!]) { search(text: $t, categoryIds: $c, first: 5) {
   total fallback didYouMean completions
   hits { resourceId name nameHtml snippetHtml rank city }
@@ -74,3 +76,32 @@ def test_an_id_that_is_not_a_number_is_refused(gql, demo):
                  {"ids": [to_base64("Category", "x1")]})
 
     assert result.errors[0].extensions == {"code": "invalid_id", "field": "categoryIds"}
+
+
+UNDERSTOOD = """query($t: String!, $u: Boolean!) { search(text: $t, understand: $u, first: 3) {
+  understood { partySize city venueIds venue text } hits { name city } } }"""
+
+
+def test_search_says_what_it_understood(gql, demo):
+    data = gql(UNDERSTOOD, {"t": "hot desk for 1 in Berlin", "u": True}).data["search"]
+
+    assert data["understood"] == {"partySize": 1, "city": "Berlin", "venueIds": [],
+                                  "venue": None, "text": "hot desk"}
+    assert {hit["city"] for hit in data["hits"]} == {"Berlin"}
+
+
+def test_search_understanding_can_be_undone(gql, demo):
+    data = gql(UNDERSTOOD, {"t": "hot desk for 1 in Berlin", "u": False}).data["search"]
+
+    assert data["understood"] == {"partySize": None, "city": None, "venueIds": [],
+                                  "venue": None, "text": "hot desk for 1 in Berlin"}
+
+
+def test_search_names_the_venue_it_understood(gql, demo):
+    venue = Venue.objects.get(name="Tonwerk Neukölln")
+
+    data = gql(UNDERSTOOD, {"t": "event hall at Tonwerk Neukölln", "u": True}).data["search"]
+
+    assert data["understood"]["venueIds"] == [to_base64("Venue", venue.pk)]
+    assert data["understood"]["venue"] == "Tonwerk Neukölln"
+    assert data["hits"] == [{"name": "Tonwerk Hall", "city": "Berlin"}]

@@ -240,6 +240,10 @@ TYPOS: dict[str, str] = {
     "gowanus podcst": "Gowanus Podcast Suite",
     "lalbag hall": "Lalbagh Hall",
     "seeblik saal": "Seeblick-Saal",
+    # three letters: one slip (a swap, a neighbouring key)
+    "synth lba": "Synth Lab",
+    "cargo vna": "Red Hook Cargo Van",
+    "oka table": "Landwehr Room",
 }
 
 
