@@ -19,22 +19,31 @@ bench/api.py runs it) for a warm-up, then a measured run. Prints a Markdown tabl
 median round of each side (by requests per second), every round's figures and the load
 average. `--check` only compares the answers.
 
-PostGraphile connects as the database's owner, with no JWT and no row-level security
-here: it checks nothing per request, while ours looks up the bearer token of (c) and
-applies its staff rule. That is the peer as people deploy it with no access rules.
+Who asks: (a) and (b) anonymously on both sides; (c) as staff on both: ours with a bearer
+API token of a staff user (looked up per request), PostGraphile with a JWT signed with its
+`--jwt-secret` whose `role` is the database user it connects as, so that, as for any
+signed-in request, it opens a transaction and sets the role and claims before the query.
+No row-level security policy is defined: PostGraphile's role reads every row, and no
+access rule runs on its side, where ours applies its staff rule.
 """
 
 import argparse
+import base64
 import contextlib
+import hashlib
+import hmac
 import json
 import os
 import random
+import secrets
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlparse
 
 from bench import api
 from config.loopback import HOST, ServerDidNotStart, free_port, graphql_server
@@ -43,10 +52,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PEER = ROOT / "bench" / "peer"
 BENCH_USER = "bench-peer"
 VARIANTS = 64
+# What our server runs (for the note saying which code was measured).
+CODE = ("accounts", "booking", "config", "schema", "search", "sql", "webhooks", "pyproject.toml")
 
 
 @contextlib.contextmanager
-def postgraphile(database_url: str, *, workers: int, pool_size: int):
+def postgraphile(database_url: str, *, workers: int, pool_size: int, jwt_secret: str):
     """PostGraphile on a free loopback port; yields its /graphql URL."""
     cli = PEER / "node_modules" / ".bin" / "postgraphile"
     if not cli.exists():
@@ -57,7 +68,8 @@ def postgraphile(database_url: str, *, workers: int, pool_size: int):
                "--host", HOST, "--port", str(port),
                "--append-plugins", "postgraphile-plugin-connection-filter",
                "--max-pool-size", str(pool_size), "--no-setof-functions-contain-nulls",
-               "--legacy-relations", "omit", "--disable-graphiql", "--disable-query-log"]
+               "--legacy-relations", "omit", "--disable-graphiql", "--disable-query-log",
+               "--jwt-secret", jwt_secret]
     if workers > 1:
         command += ["--cluster-workers", str(workers)]
     env = {"NODE_ENV": "production", "PGOPTIONS": "-c jit=off"}
@@ -95,13 +107,14 @@ def body(op, side: str, variables: dict) -> dict:
             "variables": variables}
 
 
-def compare(op, pairs: list[tuple[dict, dict]], ours_url: str, peer_url: str,
-            token: str) -> tuple[list[str], int]:
-    """Problems found (none: the same rows) and how many rows the bodies answer in all."""
+def compare(op, pairs: list[tuple[dict, dict]], servers: dict) -> tuple[list[str], int]:
+    """Problems found (none: the same rows) and how many rows the bodies answer in all;
+    `servers`: {side: (url, staff token)}."""
     problems, rows = [], 0
     for ours_vars, peer_vars in pairs:
-        answers = {"ours": post(ours_url, body(op, "ours", ours_vars), token if op.staff else None),
-                   "PostGraphile": post(peer_url, body(op, "peer", peer_vars))}
+        answers = {side: post(url, body(op, side, values), token if op.staff else None)
+                   for (side, (url, token)), values in zip(servers.items(),
+                                                           (ours_vars, peer_vars), strict=True)}
         errors = {side: answer["errors"] for side, answer in answers.items()
                   if answer.get("errors") or not answer.get("data")}
         if errors:
@@ -118,21 +131,31 @@ def compare(op, pairs: list[tuple[dict, dict]], ours_url: str, peer_url: str,
 # --- load --------------------------------------------------------------------------------
 
 
+def jwt(secret: str, claims: dict) -> str:
+    """An HS256 JSON Web Token (RFC 7519), as PostGraphile's --jwt-secret verifies it."""
+    def part(data: dict | bytes) -> str:
+        raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    signed = part({"alg": "HS256", "typ": "JWT"}) + "." + part(claims)
+    return signed + "." + part(hmac.new(secret.encode(), signed.encode(), hashlib.sha256).digest())
+
+
 def write_bodies(directory: Path, op, side: str, variables: list[dict]) -> Path:
     path = directory / f"{op.name}-{side}.jsonl"
     path.write_text("".join(json.dumps(body(op, side, values)) + "\n" for values in variables))
     return path
 
 
-def measure(args, op, sides: dict, token: str, *, flip: int) -> dict:
-    """Every round of each side: {side: [Run, ...]}; which side goes first alternates from
-    round to round (and, by `flip`, from operation to operation)."""
+def measure(args, op, sides: dict, *, flip: int) -> dict:
+    """Every round of each side ({side: (url, bodies, staff token)}): {side: [Run, ...]};
+    which side goes first alternates from round to round (and by `flip`)."""
     runs = {side: [] for side in sides}
     for round_index in range(args.rounds):
         order = list(sides)[::-1 if (round_index + flip) % 2 else 1]
         for side in order:
-            url, bodies = sides[side]
-            bearer = token if op.staff and side == "ours" else None
+            url, bodies, token = sides[side]
+            bearer = token if op.staff else None
             for seconds in (args.warmup, args.duration):
                 run = api.load(url, bodies, seconds=seconds, connections=args.connections,
                                threads=args.threads, token=bearer)
@@ -211,6 +234,9 @@ def run(args) -> None:
     user, _ = get_user_model().objects.update_or_create(username=BENCH_USER,
                                                         defaults={"is_staff": True})
     token_row, token = api_token_create(user=user, name="bench/peer.py")
+    jwt_secret = secrets.token_urlsafe(32)
+    peer_token = jwt(jwt_secret, {"role": urlparse(os.environ["DATABASE_URL"]).username,
+                                  "aud": "postgraphile", "exp": int(time.time()) + 86400})
     operations = [op for op in OPERATIONS if not args.only or op.name in args.only]
     rng = random.Random(args.seed)
     variables = {op.name: op.variables(rng, VARIANTS) for op in operations}
@@ -222,11 +248,12 @@ def run(args) -> None:
                          "RANGEBOOK_LOG_OPERATIONS": "WARNING"},
                         args.workers) as ours_url, \
                 postgraphile(os.environ["DATABASE_URL"], workers=args.workers,
-                             pool_size=args.pool_size) as peer_url, \
+                             pool_size=args.pool_size, jwt_secret=jwt_secret) as peer_url, \
                 tempfile.TemporaryDirectory(prefix="bench-peer-") as directory:
             for index, op in enumerate(operations):
                 pairs = variables[op.name]
-                problems, count = compare(op, pairs, ours_url, peer_url, token)
+                servers = {"ours": (ours_url, token), "PostGraphile": (peer_url, peer_token)}
+                problems, count = compare(op, pairs, servers)
                 if problems:
                     print(f"{op.label}: the answers differ, not measured:\n"
                           + "\n".join(problems[:5]), file=sys.stderr)
@@ -237,11 +264,10 @@ def run(args) -> None:
                       file=sys.stderr)
                 if args.check:
                     continue
-                sides = {"ours": (ours_url, write_bodies(Path(directory), op, "ours",
-                                                          [ours for ours, _ in pairs])),
-                         "PostGraphile": (peer_url, write_bodies(Path(directory), op, "peer",
-                                                                 [peer for _, peer in pairs]))}
-                rows.append((op.label, measure(args, op, sides, token, flip=index),
+                sides = {side: (url, write_bodies(Path(directory), op, side,
+                                                  [pair[i] for pair in pairs]), bearer)
+                         for i, (side, (url, bearer)) in enumerate(servers.items())}
+                rows.append((op.label, measure(args, op, sides, flip=index),
                              f"; {count} rows over {len(pairs)} bodies, checked equal"))
     finally:
         ApiToken.objects.filter(pk=token_row.pk).update(revoked_at=timezone.now())
@@ -250,8 +276,23 @@ def run(args) -> None:
     print(table(rows, notes(args, load_before, os.getloadavg())))
 
 
+def measured_code() -> str:
+    """The commit our server ran, and the files of it changed in the working tree."""
+    def git(*arguments: str) -> str:
+        return subprocess.run(["git", *arguments], cwd=ROOT, capture_output=True,
+                              text=True).stdout
+
+    commit = git("rev-parse", "--short", "HEAD").strip() or "unknown (no git)"
+    changed = [line[3:] for line in git("status", "--porcelain", "--untracked-files=all",
+                                        "--", *CODE).splitlines()]
+    return f"Ours ran commit {commit}" + (
+        f" with uncommitted changes to {', '.join(changed)}" if changed else
+        ", no uncommitted changes to its code") + "."
+
+
 def notes(args, load_before, load_after) -> list[str]:
     return [
+        measured_code(),
         f"{os.cpu_count()} CPUs, shared. Ours: uvicorn, {args.workers} worker(s), uvloop, "
         f"httptools, no access log, {args.pool_size} PostgreSQL sessions per worker. "
         f"PostGraphile ({peer_versions()}): "
@@ -270,12 +311,15 @@ def notes(args, load_before, load_after) -> list[str]:
         "catalogue), amenities through the link table (PostGraphile cannot order them by "
         "name: compared as sets, ours sorts them by name). (c) ours `bookings(filters: "
         "{resource: {venue: {slug}, slug}, period: {overlaps: week}}, first: 20)` (default "
-        "order: period descending, id) as a staff user with a bearer token vs "
+        "order: period descending, id) as a staff user with a bearer API token vs "
         "`allBookingBookings(first: 20, orderBy: [PERIOD_DESC, ID_ASC], filter: {resourceId: "
-        "{equalTo}, period: {overlaps: week}})`: ours has no filter by resource id, so it "
-        "names the resource by its venue's slug and its slug (a join more).",
-        "PostGraphile reads as the database owner with no JWT and no row-level security: "
-        "no access rule runs on its side (ours checks the token and the staff rule).",
+        "{equalTo}, period: {overlaps: week}})` with a JWT (`role`: the database user; "
+        "PostGraphile then runs begin, set_config of role and claims, the query, commit): "
+        "ours has no filter by resource id, so it names the resource by its venue's slug and "
+        "its slug (a join more).",
+        "No row-level security is defined: PostGraphile's role reads every row and no access "
+        "rule runs on its side, while ours applies its staff rule. (a) and (b) are anonymous "
+        "on both sides.",
     ]
 
 
