@@ -17,7 +17,8 @@ operation whose answers differ, or that errs, is not measured. Then per operatio
 round, both sides in turn (which goes first alternates): wrk (bench/graphql.lua, as
 bench/api.py runs it) for a warm-up, then a measured run. Prints a Markdown table of the
 median round of each side (by requests per second), every round's figures and the load
-average. `--check` only compares the answers.
+average. `--check` only compares the answers; `--peer-anonymous` sends (c) to PostGraphile
+without a JWT (a single statement, no transaction), to see what signing in costs it.
 
 Who asks: (a) and (b) anonymously on both sides; (c) as staff on both: ours with a bearer
 API token of a staff user (looked up per request), PostGraphile with a JWT signed with its
@@ -206,6 +207,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=3, help="runs per side; median reported")
     parser.add_argument("--only", nargs="*", help="operationNames to run (default: all)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--peer-anonymous", action="store_true",
+                        help="send (c) to PostGraphile without a JWT (ours stays signed in)")
     parser.add_argument("--check", action="store_true",
                         help="only compare the answers (no load)")
     return parser.parse_args(argv)
@@ -252,7 +255,8 @@ def run(args) -> None:
                 tempfile.TemporaryDirectory(prefix="bench-peer-") as directory:
             for index, op in enumerate(operations):
                 pairs = variables[op.name]
-                servers = {"ours": (ours_url, token), "PostGraphile": (peer_url, peer_token)}
+                servers = {"ours": (ours_url, token),
+                           "PostGraphile": (peer_url, None if args.peer_anonymous else peer_token)}
                 problems, count = compare(op, pairs, servers)
                 if problems:
                     print(f"{op.label}: the answers differ, not measured:\n"
@@ -313,8 +317,11 @@ def notes(args, load_before, load_after) -> list[str]:
         "{resource: {venue: {slug}, slug}, period: {overlaps: week}}, first: 20)` (default "
         "order: period descending, id) as a staff user with a bearer API token vs "
         "`allBookingBookings(first: 20, orderBy: [PERIOD_DESC, ID_ASC], filter: {resourceId: "
-        "{equalTo}, period: {overlaps: week}})` with a JWT (`role`: the database user; "
-        "PostGraphile then runs begin, set_config of role and claims, the query, commit): "
+        "{equalTo}, period: {overlaps: week}})` "
+        + ("without a JWT (--peer-anonymous: one statement, no transaction)"
+           if args.peer_anonymous else "with a JWT (`role`: the database user; PostGraphile "
+           "then runs begin, set_config of role and claims, the query, commit)")
+        + ": "
         "ours has no filter by resource id, so it names the resource by its venue's slug and "
         "its slug (a join more).",
         "No row-level security is defined: PostGraphile's role reads every row and no access "
