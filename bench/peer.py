@@ -299,7 +299,7 @@ def notes(args, load_before, load_after) -> list[str]:
     return [
         measured_code(),
         f"{os.cpu_count()} CPUs, shared. Ours: uvicorn, {args.workers} worker(s), uvloop, "
-        f"httptools, no access log, {args.pool_size} PostgreSQL sessions per worker. "
+        f"httptools, no access or operation log, {args.pool_size} PostgreSQL sessions per worker. "
         f"PostGraphile ({peer_versions()}): "
         + (f"Node cluster of {args.workers} workers" if args.workers > 1 else "one process")
         + f", --max-pool-size {args.pool_size}, no query log, no GraphiQL. Both on "

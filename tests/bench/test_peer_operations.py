@@ -6,6 +6,7 @@ database; bench/peer.py compares both live answers before every run.
 """
 
 import datetime as dt
+import random
 
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from strawberry.relay import to_base64
@@ -23,6 +24,16 @@ def _booking(resource, customer, start_hours: float, hours: float, status="confi
     return Booking.objects.create(resource=resource, customer=customer, party_size=1,
                                   status=status,
                                   period=DateTimeTZRange(start, start + dt.timedelta(hours=hours)))
+
+
+def test_resource_is_the_id_row(gql, room, venue, category):
+    make_resource(venue, category, name="Spree Room")
+    ours_by_peer_id = {peer["id"]: ours for ours, peer in RESOURCE.variables(random.Random(1), 2)}
+
+    result = gql(RESOURCE.ours, ours_by_peer_id[str(room.pk)])
+
+    assert result.errors is None
+    assert RESOURCE.ours_rows(result.data)["id"] == room.pk
 
 
 def test_bookings_are_the_resource_id_filter_rows(gql, staff, customer, room, venue, category):
