@@ -8,8 +8,10 @@ missing or holds another number of documents, it is dropped, created, migrated a
 by `manage.py generate_catalogue --seed 1` (100k: about 3 min; 1M: about 25 min).
 
 The mix is drawn from the catalogue's own vocabulary (search_vocabularyword) with a fixed
-seed, six classes of eight queries: rare words (in 0.005-0.1 % of documents), common words
-(in 10-35 %), two words, a quoted phrase, a prefix being typed, and a single typo. Every
+seed, eight classes of eight queries: rare words (in 0.005-0.1 % of documents), common words
+(in 10-35 %), two words, a quoted phrase, a prefix being typed, a single typo, a word with a
+party size and a city stated ("quiet for 6 people in Berlin"), and a common word with a rare
+one (a fallback ranked by term rarity). Every
 search asks for the top 20 with rank, snippets and facets over all matches. Each query runs
 once to warm up, then --runs times; the table gives median and p95 per class, of the
 selector and of its two statements sent as text straight through psycopg (the practical
@@ -33,6 +35,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from psycopg import sql  # noqa: E402
 
+from search.scale import CITIES  # noqa: E402
 from search.selectors import resource_search  # noqa: E402
 
 PER_CLASS = 8
@@ -62,6 +65,14 @@ def query_mix(seed: int) -> dict[str, list[str]]:
         "phrase": phrases,
         "prefix": [w[:4] for w in rng.sample(common + medium, PER_CLASS)],
         "typo": [_typo(w, rng) for w in rng.sample(common + medium, PER_CLASS)],
+        # A party size and a city read into filters (search/understand.py), a word ranked.
+        "stated needs": [f"{w} for {rng.randint(2, 12)} people in {city[0]} "
+                         for w, city in zip(rng.sample(common + medium, PER_CLASS),
+                                            rng.sample(CITIES[:8], PER_CLASS), strict=True)],
+        # Few documents have both: a fallback, whose matches term rarity ranks.
+        "rare among common": [f"{a} {b} " for a, b in zip(
+            rng.sample(common, min(PER_CLASS, len(common))), rng.sample(rare, PER_CLASS),
+            strict=False)],
     }
 
 

@@ -150,7 +150,7 @@ class _Plan:
         self.rum = bool(vocabulary and vocabulary.rum)
         self.ranked = parsed.has_positive
         self.first = None
-        self.terms: list[tuple[str, float]] = []
+        self.terms: list[tuple[str, float, int]] = []  # (tsquery text, idf, documents)
         completions, info = [], None
         if vocabulary and parsed.prefix_token in vocabulary.words:
             info = vocabulary.words[parsed.prefix_token]
@@ -184,8 +184,8 @@ class _Plan:
         return any(self.vocabulary.lexemes.get(word, (None, False))[0] not in (None, own)
                    for word, _ in info.completions)
 
-    def _rarity(self, terms: list[tuple[Term, str]]) -> list[tuple[str, float]]:
-        """(tsquery text, inverse document frequency) of each positive term that is not
+    def _rarity(self, terms: list[tuple[Term, str]]) -> list[tuple[str, float, int]]:
+        """(tsquery text, inverse document frequency, documents) of each positive term not
         only stop words: BM25's idf = ln(1 + (N - n + 0.5) / (n + 0.5)), n the documents
         with the term (a phrase: its rarest word; a word: with its corrections or
         completions)."""
@@ -203,7 +203,7 @@ class _Plan:
             if counts:
                 n = min(counts)
                 big_n = max(total, n)
-                out.append((text, math.log(1 + (big_n - n + 0.5) / (n + 0.5))))
+                out.append((text, math.log(1 + (big_n - n + 0.5) / (n + 0.5)), n))
         return out
 
     def did_you_mean(self) -> str | None:

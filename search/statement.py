@@ -120,6 +120,10 @@ _Q_FALLBACK = """q AS MATERIALIZED (
 # BM25's term-frequency saturation; documents are short and weighted by field (name A,
 # category/amenities/venue B, description C), so no length normalisation (b = 0).
 K1 = 1.2
+# A fallback scores the matches of its rare terms (in at most this many documents) and the
+# best POOL of the others by cover density (_rarity_branch).
+RARE_DOCUMENTS = 1_000
+POOL = 200
 # Weights of an occurrence by field, for ts_rank_cd ({D, C, B, A}): one in the description
 # counts half one in the name. (ts_rank_cd's own, {0.1, 0.2, 0.4, 1.0}, would make a common
 # word in a name outweigh a rare one in a description after saturation.)
@@ -198,18 +202,19 @@ def _page(plan, where: str, where_params: list, position, first: int, *,
         branches = [scored]
     else:
         branches = [(_RUM_PAGE, [], [limit, *filters.function_args()])]
-        if postings:
+        if postings and plan.first is None:
             # A tracked term's pages past its postings are scored match by match, so that
-            # equal scores stay in the postings' order (by id) from page to page.
+            # equal scores stay in the postings' order (by id) from page to page. (A
+            # finished word's pages never come from postings: its own matches come first.)
             branches = [(_gate(branches[0][0], "(SELECT id FROM term) IS NULL"),
                          *branches[0][1:]),
                         (_gate(scored[0], "(SELECT id FROM term) IS NOT NULL"), *scored[1:])]
     if plan.fuzzy is not None:
         # After a fallback, the matches that are not exact are ranked by term rarity.
         branches = [(_gate(b, "NOT (SELECT fallback FROM q)"), *rest) for b, *rest in branches]
-        branches.append(_rarity_branch(plan, where, where_params, limit))
+        branches.append(_rarity_branch(plan, where, where_params, limit, filters))
     if plan.fuzzy is not None or plan.first is not None:
-        branches.insert(0, _branch(plan, where, where_params, limit, tier=0))
+        branches.insert(0, _first_branch(plan, where, where_params, limit, filters))
     if postings:
         branches = [(_POSTINGS_PAGE, [], [limit]),
                     *((_gate(b, f"NOT {_USABLE}"), *rest) for b, *rest in branches)]
@@ -244,21 +249,64 @@ def _branch(plan, where: str, where_params: list, limit: int, *,
             f" ORDER BY score DESC, d.resource_id LIMIT %s) s", where_params, [limit])
 
 
-def _rarity_branch(plan, where: str, where_params: list, limit: int) -> tuple[str, list, list]:
+def _first_branch(plan, where: str, where_params: list, limit: int,
+                  filters: SearchFilters | None) -> tuple[str, list, list]:
+    """Tier 0, the matches that come first: from the RUM index in the order of `q.first`
+    when it can (a finished word's matches may be many), else scored match by match."""
+    # q.first is the finished word's query, or after a fallback the exact query.
+    queries = [plan.first] if plan.fuzzy is None else [plan.first, plan.exact]
+    if plan.rum and filters is not None and plan.first and not any("<->" in q for q in queries):
+        return (_RUM_PAGE.replace("(SELECT query FROM q), %s", "(SELECT first FROM q), %s", 1)
+                .replace("1 AS tier", "0 AS tier", 1)
+                .replace("(SELECT first FROM q)) p", "NULL) p", 1),
+                [], [limit, *filters.function_args()])
+    return _branch(plan, where, where_params, limit, tier=0)
+
+
+def _rarity_branch(plan, where: str, where_params: list, limit: int,
+                   filters: SearchFilters | None) -> tuple[str, list, list]:
     """After a fallback, the matches that are not exact by BM25: the sum over the query's
     terms of the term's inverse document frequency times its saturated frequency in the
-    document (`ts_rank_cd` of the term alone: its occurrences weighted by field)."""
-    terms = plan.terms or [(plan.fuzzy, 1.0)]
+    document (`ts_rank_cd` of the term alone: its occurrences weighted by field).
+
+    Scored: every match of a term in at most RARE_DOCUMENTS documents, and the first
+    POOL matches in cover-density order (from the RUM index, when there is one). So a
+    fallback of common words costs a few hundred scorings, not one per match; a match with
+    only common words and a poor cover density is left out (on the demo catalogue every
+    term is rare by this measure, and every match is scored)."""
+    terms = plan.terms or [(plan.fuzzy, 1.0, 0)]
     rows = ", ".join([f"(%s::float8, ts_rank_cd('{FIELD_WEIGHTS}', d.document,"
                       " to_tsquery('search_english', %s)))"] * len(terms))
     score = (f"(SELECT sum(w.idf * w.tf * {K1 + 1} / (w.tf + {K1}))"
              f" FROM (VALUES {rows}) AS w(idf, tf))::real")
+    pools, pool_params = [], []
+    rare = [text for text, _, documents in terms if documents <= RARE_DOCUMENTS]
+    if rare:
+        pools.append(f"SELECT d.resource_id FROM search_resourcedocument d"
+                     f" WHERE d.document @@ to_tsquery('search_english', %s) AND {where}")
+        pool_params += [" | ".join(rare), *where_params]
+    if plan.rum and filters is not None and "<->" not in plan.fuzzy:
+        pools.append(_RUM_PAGE.replace("p.resource_id, p.score, NULL::text AS sort_name,"
+                                       " 1 AS tier, p.ord", "p.resource_id", 1))
+        pool_params += [POOL, *filters.function_args()]
+    else:
+        pools.append(f"SELECT resource_id FROM (SELECT d.resource_id"
+                     f" FROM search_resourcedocument d WHERE {where}"
+                     f" ORDER BY ts_rank_cd(d.document, (SELECT query FROM q)) DESC,"
+                     f" d.resource_id LIMIT %s) c")
+        pool_params += [*where_params, POOL]
+    # Each candidate is read by its key (LATERAL, OFFSET 0 keeps it apart): as a join, the
+    # planner read every match of the query to meet the few candidates.
     return (f"SELECT s.*, row_number() OVER () AS ord FROM (SELECT d.resource_id,"
             f" {score} AS score, NULL::text AS sort_name, 1 AS tier"
-            f" FROM search_resourcedocument d WHERE {where} AND (SELECT fallback FROM q)"
-            f" AND NOT d.document @@ (SELECT exact FROM q)"
+            f" FROM (SELECT DISTINCT resource_id FROM ({' UNION ALL '.join(pools)}) u"
+            f" WHERE (SELECT fallback FROM q)) AS c"
+            f" CROSS JOIN LATERAL (SELECT d.* FROM search_resourcedocument d"
+            f" WHERE d.resource_id = c.resource_id AND {where}"
+            f" AND NOT d.document @@ (SELECT exact FROM q) OFFSET 0) AS d"
             f" ORDER BY score DESC, d.resource_id LIMIT %s) s",
-            [p for text, idf in terms for p in (idf, text)] + where_params, [limit])
+            [p for text, idf, _ in terms for p in (idf, text)] + pool_params + where_params,
+            [limit])
 
 
 _RUM_PAGE = """SELECT p.resource_id, p.score, NULL::text AS sort_name, 1 AS tier, p.ord
