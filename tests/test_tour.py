@@ -49,8 +49,8 @@ def test_readme_examples_are_the_tour_documents():
     documents = readme_documents()
     curl = re.search(r"-d '(\{.*?\})'", tour_section())
 
-    assert documents == [tour.CATALOGUE, tour.AVAILABILITY, tour.SEARCH, tour.BOOK,
-                         tour.CANCEL, tour.BOOKING_CHANGED]
+    assert documents == [tour.CATALOGUE, tour.AVAILABILITY, tour.SEARCH, tour.UNDERSTOOD,
+                         tour.BOOK, tour.CANCEL, tour.BOOKING_CHANGED]
     assert json.loads(curl[1]) == {"query": tour.LIST}
     assert "2026-" not in tour_section()  # no date that passes
 
@@ -61,15 +61,17 @@ def test_every_example_answers_as_the_readme_says(demo):
     titles = [result.step.title for result in results]
     assert titles == [step.title for step in tour.STEPS] + [
         "What a subscriber to the room saw meanwhile"]
-    booked = results[4].data["book"]
+    assert results[4].data["search"]["understood"] == {
+        "partySize": 6, "city": "Zürich", "venue": None, "text": "meeting room with whiteboard"}
+    booked = results[5].data["book"]
     slot = results[2].data["availability"][0]["slots"][0]
     assert booked["period"] == {"lower": slot["start"], "upper": slot["end"]}
-    assert results[5].data["book"]["period"] == booked["period"]
-    assert results[5].data["book"]["resourceId"] == results[1].data["resources"][0]["id"]
+    assert results[6].data["book"]["period"] == booked["period"]
+    assert results[6].data["book"]["resourceId"] == results[1].data["resources"][0]["id"]
     booking = Booking.objects.get(reference=booked["reference"])
     assert (booking.customer.username, booking.status, booking.party_size) == (
         "alice", BookingStatus.CANCELLED, 6)
-    assert [event["status"] for event in results[7].data["bookingChanged"]] == [
+    assert [event["status"] for event in results[8].data["bookingChanged"]] == [
         "CONFIRMED", "CANCELLED"]
 
 
