@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.peer [--database-name rangebook_bench] [--rounds 3] ...
 
 Starts, on 127.0.0.1, our API as bench/api.py does (uvicorn, `--workers`, uvloop,
-httptools, no access log, DJANGO_DEBUG=0) and PostGraphile 4 with
+httptools, no access or operation log, DJANGO_DEBUG=0) and PostGraphile 4 with
 postgraphile-plugin-connection-filter (bench/peer/package.json, its lock committed):
 `--cluster-workers` the same number of processes (one process, no cluster, for 1), the
 same pool size per process, no query log, no GraphiQL, NODE_ENV=production, sessions with
@@ -15,10 +15,12 @@ Before timing, it sends every body of each operation (bench/peer_operations.py) 
 compares the answers in one plain shape (ids, ranges, instants and names normalised); an
 operation whose answers differ, or that errs, is not measured. Then per operation and
 round, both sides in turn (which goes first alternates): wrk (bench/graphql.lua, as
-bench/api.py runs it) for a warm-up, then a measured run. Prints a Markdown table of the
-median round of each side (by requests per second), every round's figures and the load
-average. `--check` only compares the answers; `--peer-anonymous` sends (c) to PostGraphile
-without a JWT (a single statement, no transaction), to see what signing in costs it.
+bench/api.py runs it) for a warm-up, then a measured run; before the first round, each
+side gets a longer warm-up (PostGraphile's first seconds run cold: Node's JIT). Prints a
+Markdown table of the median round of each side (by requests per second), every round's
+figures and the load average. `--check` only compares the answers; `--peer-anonymous`
+sends (c) to PostGraphile without a JWT (a single statement, no transaction), to see what
+signing in costs it.
 
 Who asks: (a) and (b) anonymously on both sides; (c) as staff on both: ours with a bearer
 API token of a staff user (looked up per request), PostGraphile with a JWT signed with its
@@ -152,6 +154,9 @@ def measure(args, op, sides: dict, *, flip: int) -> dict:
     """Every round of each side ({side: (url, bodies, staff token)}): {side: [Run, ...]};
     which side goes first alternates from round to round (and by `flip`)."""
     runs = {side: [] for side in sides}
+    for url, bodies, token in sides.values():  # Node's JIT and both sides' caches warm up
+        api.load(url, bodies, seconds=args.first_warmup, connections=args.connections,
+                 threads=args.threads, token=token if op.staff else None)
     for round_index in range(args.rounds):
         order = list(sides)[::-1 if (round_index + flip) % 2 else 1]
         for side in order:
@@ -198,6 +203,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--database-name", default="rangebook_bench")
     parser.add_argument("--duration", type=float, default=10, help="seconds measured per run")
     parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up per run")
+    parser.add_argument("--first-warmup", type=float, default=10,
+                        help="seconds of warm-up of each side before an operation's rounds")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--workers", type=int, default=2,
@@ -304,7 +311,8 @@ def notes(args, load_before, load_after) -> list[str]:
         + (f"Node cluster of {args.workers} workers" if args.workers > 1 else "one process")
         + f", --max-pool-size {args.pool_size}, no query log, no GraphiQL. Both on "
         f"`{args.database_name}`, jit off. wrk: {args.threads} threads, {args.connections} "
-        f"connections, {args.warmup:g} s warm-up then {args.duration:g} s measured per run, "
+        f"connections; per operation {args.first_warmup:g} s warm-up of each side, then "
+        f"per run {args.warmup:g} s warm-up and {args.duration:g} s measured, "
         f"{args.rounds} round(s) per side, sides alternating; the round with the median "
         f"req/s is shown with its own latencies. Load average (1 min) {load_before[0]:.2f} "
         f"before, {load_after[0]:.2f} after (the servers, wrk and PostgreSQL count in it "
