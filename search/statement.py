@@ -121,7 +121,8 @@ _Q_FALLBACK = """q AS MATERIALIZED (
 # category/amenities/venue B, description C), so no length normalisation (b = 0).
 K1 = 1.2
 # A fallback scores the matches of its rare terms (in at most this many documents) and the
-# best POOL of the others by cover density (_rarity_branch).
+# best POOL (or as many as the page reads, if more) of the others by cover density
+# (_rarity_branch).
 RARE_DOCUMENTS = 1_000
 POOL = 200
 # Weights of an occurrence by field, for ts_rank_cd ({D, C, B, A}): one in the description
@@ -270,10 +271,11 @@ def _rarity_branch(plan, where: str, where_params: list, limit: int,
     document (`ts_rank_cd` of the term alone: its occurrences weighted by field).
 
     Scored: every match of a term in at most RARE_DOCUMENTS documents, and the first
-    POOL matches in cover-density order (from the RUM index, when there is one). So a
-    fallback of common words costs a few hundred scorings, not one per match; a match with
-    only common words and a poor cover density is left out (on the demo catalogue every
-    term is rare by this measure, and every match is scored)."""
+    POOL matches (at least as many as the page reads) in cover-density order (from the RUM
+    index, when there is one). So a fallback of common words costs a few hundred scorings,
+    not one per match; a match with only common words and a poor cover density is left
+    out (on the demo catalogue every term is rare by this measure: every match is scored).
+    """
     terms = plan.terms or [(plan.fuzzy, 1.0, 0)]
     rows = ", ".join([f"(%s::float8, ts_rank_cd('{FIELD_WEIGHTS}', d.document,"
                       " to_tsquery('search_english', %s)))"] * len(terms))
@@ -288,20 +290,22 @@ def _rarity_branch(plan, where: str, where_params: list, limit: int,
     if plan.rum and filters is not None and "<->" not in plan.fuzzy:
         pools.append(_RUM_PAGE.replace("p.resource_id, p.score, NULL::text AS sort_name,"
                                        " 1 AS tier, p.ord", "p.resource_id", 1))
-        pool_params += [POOL, *filters.function_args()]
+        pool_params += [max(POOL, limit), *filters.function_args()]
     else:
         pools.append(f"SELECT resource_id FROM (SELECT d.resource_id"
                      f" FROM search_resourcedocument d WHERE {where}"
                      f" ORDER BY ts_rank_cd(d.document, (SELECT query FROM q)) DESC,"
                      f" d.resource_id LIMIT %s) c")
-        pool_params += [*where_params, POOL]
+        pool_params += [*where_params, max(POOL, limit)]
     # Each candidate is read by its key (LATERAL, OFFSET 0 keeps it apart): as a join, the
     # planner read every match of the query to meet the few candidates.
     return (f"SELECT s.*, row_number() OVER () AS ord FROM (SELECT d.resource_id,"
             f" {score} AS score, NULL::text AS sort_name, 1 AS tier"
             f" FROM (SELECT DISTINCT resource_id FROM ({' UNION ALL '.join(pools)}) u"
             f" WHERE (SELECT fallback FROM q)) AS c"
-            f" CROSS JOIN LATERAL (SELECT d.* FROM search_resourcedocument d"
+            # `|| ''`: the document is read from TOAST once, not once per term.
+            f" CROSS JOIN LATERAL (SELECT d.resource_id, d.document || ''::tsvector AS document"
+            f" FROM search_resourcedocument d"
             f" WHERE d.resource_id = c.resource_id AND {where}"
             f" AND NOT d.document @@ (SELECT exact FROM q) OFFSET 0) AS d"
             f" ORDER BY score DESC, d.resource_id LIMIT %s) s",
