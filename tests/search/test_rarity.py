@@ -84,3 +84,16 @@ def reference_parts(words: list[str], hit) -> list[str]:
     return [word for word in words if fetch(
         "SELECT FROM search_resourcedocument WHERE resource_id = %s"
         " AND document @@ to_tsquery('search_english', %s)", [hit.resource_id, f"'{word}'"])]
+
+
+def test_fallback_pages_are_full_past_the_pool(demo, db, monkeypatch):
+    # Every term counted common and a pool of 3: the pool still holds the page.
+    monkeypatch.setattr("search.statement.RARE_DOCUMENTS", 0)
+    monkeypatch.setattr("search.statement.POOL", 3)
+    text = "meeting desk harmonium "
+
+    first = resource_search(text=text, first=10, understand=False)
+    second = resource_search(text=text, first=10, after=first.next_cursor, understand=False)
+
+    assert first.fallback and len(first.hits) == len(second.hits) == 10
+    assert not {h.resource_id for h in first.hits} & {h.resource_id for h in second.hits}
