@@ -94,25 +94,13 @@ def resource_search(
     # One instant for the whole search: the price filter, the prices shown and "available
     # during" (notice) agree even across midnight.
     now = now or dt.datetime.now(dt.UTC)
-    stated = party_size_read(text) if understand else None
-    spans = [stated[1]] if stated else []
-    parsed = query_parse(blanked(text, spans))
-    vocabulary, place, taken = None, None, []
-    if parsed.groups:
-        vocabulary = vocabulary_lookup(parsed, phrases=phrases(parsed),
-                                       places=understand and not (cities or venue_ids))
-        place, taken = places_apply(parsed, vocabulary.places)
-        spans += [(term.tokens[0].start, term.tokens[-1].end) for term in taken]
-        synonyms_apply(parsed, vocabulary.synonyms)
-    place = place or Place()
-    understood = Understood(
-        party_size=stated[0] if stated and party_size is None else None, city=place.city,
-        venue_ids=place.venue_ids, venue_name=place.venue_name,
-        text=" ".join(blanked(text, spans).split()))
+    reading = _read(text, understand=understand, given_party=party_size,
+                    places=not (cities or venue_ids))
+    understood = reading.understood
     party_size = party_size if party_size is not None else understood.party_size
-    cities = cities or ([place.city] if place.city else None)
-    venue_ids = venue_ids or (list(place.venue_ids) if place.venue_ids else None)
-    plan = _Plan(parsed, vocabulary, text, place=taken)
+    cities = cities or ([understood.city] if understood.city else None)
+    venue_ids = venue_ids or list(understood.venue_ids) or None
+    plan = _Plan(reading.parsed, reading.vocabulary, text, place=reading.place_terms)
     filters = filters_validate(category_ids=category_ids, venue_ids=venue_ids, cities=cities,
                        amenity_ids=amenity_ids, party_size=party_size, max_price=max_price,
                        currency=currency, at=price_date(available_during, now))
@@ -136,6 +124,34 @@ def resource_search(
         "city": [FacetValue(v, v, n) for v, n in cities_ or []],
         "amenity": [FacetValue(v, label, n) for v, label, n in amenities or []],
     })
+
+
+@dataclass
+class _Reading:
+    parsed: ParsedQuery  # the words to rank by
+    vocabulary: Vocabulary | None
+    understood: Understood
+    place_terms: list[Term]  # the words that named the place
+
+
+def _read(text: str, *, understand: bool, given_party: int | None, places: bool) -> _Reading:
+    """The text's words to rank by, what the vocabulary says of them, and what the text
+    states (with `understand`): one SQL statement, none when there is no word."""
+    stated = party_size_read(text) if understand else None
+    spans = [stated[1]] if stated else []
+    parsed = query_parse(blanked(text, spans))
+    vocabulary, place, taken = None, Place(), []
+    if parsed.groups:
+        vocabulary = vocabulary_lookup(parsed, phrases=phrases(parsed),
+                                       places=understand and places)
+        place, taken = places_apply(parsed, vocabulary.places)
+        spans += [(term.tokens[0].start, term.tokens[-1].end) for term in taken]
+        synonyms_apply(parsed, vocabulary.synonyms)
+    understood = Understood(
+        party_size=stated[0] if stated and given_party is None else None, city=place.city,
+        venue_ids=place.venue_ids, venue_name=place.venue_name,
+        text=" ".join(blanked(text, spans).split()))
+    return _Reading(parsed, vocabulary, understood, taken)
 
 
 class _Plan:
