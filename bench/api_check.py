@@ -1,9 +1,11 @@
 """Proof that the baseline runs the API's SQL and answers the API's JSON.
 
-For one body of an operation: the API answers it in process (Django's test client with
-the /graphql middleware stack) while CaptureQueriesContext records the statements as sent
-(those sent with server-side parameters, with their parameters); the baseline answers it
-through a psycopg connection whose cursors record them likewise.
+For one body of an operation: the API answers it in process while its statements are
+recorded as sent (those sent with server-side parameters, with their parameters): a read
+the compiler covers (schema/compiled/) as schema/views.py answers it, on an event loop
+through psycopg's async pool; any other through Django's test client with the /graphql
+middleware stack, under CaptureQueriesContext. The baseline answers it through a psycopg
+connection whose cursors record them likewise.
 Both lists must be equal, and so must both answers, once the values that differ by nature
 are masked: `now`, pghistory's context id, savepoint names, and for `book` the new
 booking's id and reference. A booking is checked by booking the same slot twice (the API's
@@ -28,6 +30,9 @@ from strawberry import relay
 
 from bench import baseline
 from booking.models import Booking
+from schema.compiled import serve
+from schema.compiled.plan import plan_for
+from schema.compiled.roots import ANONYMOUS
 
 NOW = re.compile(r"'\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}\+00:00'::timestamptz")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -63,7 +68,20 @@ def replayable(body: dict) -> list[str]:
     return [UUID.sub(baseline.CONTEXT, NOW.sub(baseline.NOW, sql)) for sql in statements]
 
 
+def compiled_statement(body: dict) -> str | None:
+    """The one statement the compiled path sends for `body` (schema/compiled/), as written
+    (`%s` placeholders), or None when the compiler does not cover the operation."""
+    plan = plan_for(body["query"], body.get("operationName"))
+    if plan is None:
+        return None
+    [statement] = plan.statements(body.get("variables"), ANONYMOUS)
+    return statement.sql.text
+
+
 def _api(raw: str, token: str | None) -> tuple[list[str], dict]:
+    body = json.loads(raw)
+    if plan_for(body["query"], body.get("operationName")) is not None:
+        return asyncio.run(_api_compiled(raw, token))
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
     bound = []  # statements sent with server-side parameters: (as written, as sent, params)
     execute = psycopg.Cursor.execute
@@ -82,6 +100,37 @@ def _api(raw: str, token: str | None) -> tuple[list[str], dict]:
             response = client.post("/graphql", raw, content_type="application/json", **headers)
     texts = [query["sql"] for query in captured.captured_queries]
     return _with_parameters(texts, bound), json.loads(response.content)
+
+
+async def _api_compiled(raw: str, token: str | None) -> tuple[list[str], dict]:
+    """A covered read, answered as schema/views.py answers it (on the event loop, psycopg's
+    async pool), its statements recorded as sent with their parameters."""
+    recorded = []
+    execute = psycopg.AsyncCursor.execute
+
+    async def recording(cursor, query, params=None, **kwargs):
+        result = await execute(cursor, query, params, **kwargs)
+        recorded.append(f"{_numbered(query)} -- {_canonical(params)}")
+        return result
+
+    headers = [(b"content-type", b"application/json"),
+               (b"host", settings.ALLOWED_HOSTS[0].encode())]
+    if token:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    request = serve.prepare({"method": "POST", "headers": headers}, raw.encode())
+    try:
+        with mock.patch.object(psycopg.AsyncCursor, "execute", recording):
+            body = await request.answer()
+    finally:
+        await serve.POOL.close()  # its sessions belong to this event loop
+    return recorded, json.loads(body)
+
+
+def _numbered(query: str) -> str:
+    """A statement as psycopg sends it with server-side parameters: %s as $1, $2 ... (a
+    prepared statement leaves no record of its text on the cursor)."""
+    numbers = iter(range(1, query.count("%s") + 1))
+    return re.sub(r"%[s%]", lambda m: f"${next(numbers)}" if m[0] == "%s" else "%", query)
 
 
 def _with_parameters(texts: list[str], bound: list[tuple]) -> list[str]:

@@ -37,6 +37,8 @@ def measure(args, operations, user, token: str, directory: Path):
         variables = op.variables(rng, 1 if op.writes else VARIANTS)
         if op.replayed:
             baseline.REPLAY.update(_replay(op, variables))
+        if (sql := api_check.compiled_statement(_body(op, variables[0]))) is not None:
+            baseline.COMPILED[op.name] = sql
         problems, statements[op.name] = _checked(op, variables[0], token)
         if problems:
             refused[op.name] = problems
@@ -52,8 +54,10 @@ def measure(args, operations, user, token: str, directory: Path):
     api_env = {"DJANGO_DEBUG": "0", **dict(item.split("=", 1) for item in args.api_env)}
     replay = directory / "replay.json"
     replay.write_text(json.dumps(baseline.REPLAY))
+    compiled = directory / "compiled.json"
+    compiled.write_text(json.dumps(baseline.COMPILED))
     base_env = {"BASELINE_DATABASE_URL": os.environ["DATABASE_URL"],
-                "BASELINE_REPLAY": str(replay)}
+                "BASELINE_REPLAY": str(replay), "BASELINE_COMPILED": str(compiled)}
     rows = []
     with api.server("config.asgi:application", api_env, args.workers) as api_url, \
             api.server("bench.baseline:application", base_env, args.workers) as base_url:
@@ -83,9 +87,13 @@ def measure(args, operations, user, token: str, directory: Path):
     return rows, notes
 
 
+def _body(op, variables: dict) -> dict:
+    return {"operationName": op.name, "query": op.document, "variables": variables}
+
+
 def _checked(op, variables: dict, token: str) -> tuple[list[str], int]:
-    body = {"operationName": op.name, "query": op.document, "variables": variables}
-    return api_check.check(body, token=token if op.writes else None, writes=op.writes)
+    return api_check.check(_body(op, variables), token=token if op.writes else None,
+                           writes=op.writes)
 
 
 def _replay(op, variables: list[dict]) -> dict[str, list[str]]:

@@ -4,7 +4,9 @@ A plain ASGI callable, no framework. It takes the same POST /graphql bodies as t
 picks the operation by `operationName` (it parses no GraphQL: the selection of each
 operation is fixed: bench/api_operations.py), runs the statements the API runs for
 it — the same text, the same parameters, the same transactions — and answers with the
-same JSON. bench/api.py proves both before every run, statement by statement.
+same JSON. For the reads the API compiles to one statement (schema/compiled/) that is the
+compiled statement, captured from the API. bench/api.py proves both before every run,
+statement by statement.
 
     BASELINE_DATABASE_URL=postgresql://... uvicorn bench.baseline:application
 """
@@ -125,6 +127,27 @@ SQL_BOOKING_OUT = (
 
 
 # --- operations: variables in, the `data` of the GraphQL answer out -------------------
+
+
+# Reads the API answers with one compiled statement (schema/compiled/): its text by
+# operationName, captured from the API by bench/api.py (BASELINE_COMPILED, JSON), the root
+# field it answers and its parameters, from the variables. Run as the API runs it: a
+# server-side prepared statement whose one row is the field's JSON text, spliced into the
+# answer without parsing it.
+COMPILED: dict[str, str] = {}
+COMPILED_ROOTS = {
+    "Resource": ("resource", lambda variables: [_node_id(variables["id"])]),
+    "Resources": ("resources", lambda variables: [int(variables.get("limit", 20)),
+                                                  int(variables.get("offset", 0))]),
+}
+
+
+async def compiled_text(db, name: str, variables: dict) -> str:
+    """The JSON text of the operation's root field, from its compiled statement."""
+    async with SERVER_CURSOR(db) as cursor:
+        await cursor.execute(COMPILED[name], COMPILED_ROOTS[name][1](variables), prepare=True)
+        (text,) = await cursor.fetchone()
+    return text or "null"
 
 
 async def resource(db, variables, request):
@@ -335,6 +358,7 @@ def _range(value: Range) -> dict:
 # --- ASGI -------------------------------------------------------------------------------
 
 _pool: AsyncConnectionPool | None = None
+_compiled_pool: AsyncConnectionPool | None = None  # server-side binding, statements prepared
 SERVER_CURSOR = AsyncCursor  # bench/api_check.py records through a subclass
 
 
@@ -348,7 +372,11 @@ def pool_for(url: str, size: int = POOL_SIZE) -> AsyncConnectionPool:
 async def answer(db, body: bytes, headers: dict) -> dict:
     """The GraphQL answer to one request body (also used by bench/api.py's check)."""
     payload = json.loads(body)
-    operation = OPERATIONS.get(payload.get("operationName"))
+    name = payload.get("operationName")
+    if name in COMPILED:
+        text = await compiled_text(db, name, payload.get("variables") or {})
+        return {"data": {COMPILED_ROOTS[name][0]: json.loads(text)}}
+    operation = OPERATIONS.get(name)
     if operation is None:
         return {"data": {"__typename": "Query"}}  # the readiness probe: { __typename }
     return {"data": await operation(db, payload.get("variables") or {}, {"headers": headers})}
@@ -358,9 +386,16 @@ async def application(scope, receive, send):
     if scope["type"] == "lifespan":
         return await _lifespan(receive, send)
     body = await _body(receive)
-    async with _pool.connection() as db:
-        result = await answer(db, body, dict(scope["headers"]))
-    body = json.dumps(result, separators=(",", ":")).encode()  # as strawberry writes it
+    payload = json.loads(body)
+    name = payload.get("operationName")
+    if name in COMPILED:
+        async with _compiled_pool.connection() as db:
+            text = await compiled_text(db, name, payload.get("variables") or {})
+        body = f'{{"data":{{"{COMPILED_ROOTS[name][0]}":{text}}}}}'.encode()
+    else:
+        async with _pool.connection() as db:
+            result = await answer(db, body, dict(scope["headers"]))
+        body = json.dumps(result, separators=(",", ":")).encode()  # as strawberry writes it
     await send({"type": "http.response.start", "status": 200, "headers": [
         (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
@@ -375,17 +410,30 @@ async def _body(receive) -> bytes:
     return b"".join(chunks)
 
 
+def compiled_pool_for(url: str, size: int = POOL_SIZE) -> AsyncConnectionPool:
+    """As the API's pool for compiled reads (schema/compiled/serve.py): autocommit, server
+    cursors, prepared statements."""
+    return AsyncConnectionPool(url, min_size=size, max_size=size, open=False, kwargs={
+        "autocommit": True, "options": SESSION_OPTIONS})
+
+
 async def _lifespan(receive, send):
-    global _pool
+    global _pool, _compiled_pool
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             if os.environ.get("BASELINE_REPLAY"):
                 with open(os.environ["BASELINE_REPLAY"]) as replay:
                     REPLAY.update(json.load(replay))
+            if os.environ.get("BASELINE_COMPILED"):
+                with open(os.environ["BASELINE_COMPILED"]) as compiled:
+                    COMPILED.update(json.load(compiled))
             _pool = pool_for(os.environ["BASELINE_DATABASE_URL"])
             await _pool.open(wait=True)
+            _compiled_pool = compiled_pool_for(os.environ["BASELINE_DATABASE_URL"])
+            await _compiled_pool.open(wait=True)
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await _pool.close()
+            await _compiled_pool.close()
             return await send({"type": "lifespan.shutdown.complete"})

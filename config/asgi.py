@@ -26,6 +26,7 @@ from booking.listener import stop_listener  # noqa: E402
 from config import health  # noqa: E402
 from config.observe import OPEN_WEBSOCKETS  # noqa: E402
 from schema import schema  # noqa: E402
+from schema.compiled import serve as compiled_reads  # noqa: E402
 from schema.views import GraphQLHTTPHandler, graphql_view  # noqa: E402
 from schema.websocket import websocket_application  # noqa: E402
 
@@ -53,12 +54,13 @@ async def application(scope, receive, send):
 
 
 async def _lifespan(receive, send):
-    # Nothing to start (the LISTEN connection opens with the first subscription);
-    # at shutdown, close it.
+    # Nothing to start (the LISTEN connection opens with the first subscription, the
+    # compiled reads' pool with the first of them); at shutdown, close both.
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             await stop_listener()
+            await compiled_reads.POOL.close()
             return await send({"type": "lifespan.shutdown.complete"})

@@ -1,4 +1,10 @@
-"""GraphQL over HTTP: strawberry's sync Django view, served from ASGI in one thread hop.
+"""GraphQL over HTTP: compiled reads on the event loop, the rest through strawberry's sync
+Django view, served from ASGI in one thread hop.
+
+A query the compiler covers (schema/compiled/) is answered on the event loop, one SQL
+statement per root field through psycopg's async pool: no thread, no ORM, no resolvers.
+Every other request (mutations, uncovered fields, session cookies, bad input whose coded
+error the existing path owns) goes the way described below, unchanged.
 
 The operation (authentication, every resolver, every query, the JSON) runs in one worker
 thread, as the sync view does; the event loop only reads the body, watches for the client
@@ -34,6 +40,7 @@ from strawberry.django.views import GraphQLView as StrawberryGraphQLView
 from strawberry.http.ides import get_graphql_ide_html
 
 from config.observe import REQUEST_ID, error_answered, new_request_id
+from schema.compiled import serve
 from schema.context import Context, InvalidCredentials
 from schema.errors import DATABASE_ERRORS, database_error_code
 from schema.guard import StatementGuard
@@ -209,6 +216,13 @@ class GraphQLHTTPHandler(ASGIHandler):
                 "body_too_large"), send)
         except Exception:  # RequestAborted: the client went away
             return
+        compiled = serve.prepare(scope, body_file.getvalue())
+        if compiled is not None:  # a covered read: on the event loop, no thread hop
+            finished, body = await _unless_disconnected(compiled.answer(), receive)
+            if not finished:
+                return
+            if body is not None:
+                return await _send_json(send, body)
         set_script_prefix(get_script_prefix(scope))
         guard = StatementGuard()
         served = asyncio.ensure_future(sync_to_async(
@@ -272,6 +286,30 @@ class GraphQLHTTPHandler(ASGIHandler):
         except Exception:
             logger.exception("Unexpected error serving %s", request.path)
             return error_response(500, "Internal server error.", "internal_error")
+
+
+async def _send_json(send, body: bytes) -> None:
+    """A compiled read's answer, with the headers the view's answers carry."""
+    await send({"type": "http.response.start", "status": 200, "headers": [
+        (b"Content-Type", b"application/json"), (b"Content-Length", str(len(body)).encode()),
+        (b"X-Content-Type-Options", b"nosniff"), (b"X-Frame-Options", b"DENY"),
+        (b"X-Request-ID", REQUEST_ID.get().encode("latin-1"))]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _unless_disconnected(answer, receive) -> tuple[bool, object]:
+    """(True, the answer), or (False, None) when the client left first: the answer's task
+    is cancelled (psycopg cancels its running statement on the server)."""
+    served = asyncio.ensure_future(answer)
+    gone = asyncio.ensure_future(_disconnected(receive))
+    await asyncio.wait((served, gone), return_when=asyncio.FIRST_COMPLETED)
+    gone.cancel()
+    if not served.done():
+        served.cancel()
+        with contextlib.suppress(BaseException):
+            await served
+        return False, None
+    return True, served.result()
 
 
 def _header(scope, name: bytes) -> str | None:

@@ -6,6 +6,7 @@ import json
 from asgiref.sync import SyncToAsync, async_to_sync
 
 from config.asgi import application
+from schema.compiled import serve as compiled
 
 
 def request(body: bytes, *, method: str = "POST", path: str = "/graphql",
@@ -35,9 +36,15 @@ def request(body: bytes, *, method: str = "POST", path: str = "/graphql",
     async def send(message):
         sent.append(message)
 
+    async def served():  # a server's life for one request: its async pool closes after
+        try:
+            await application(scope, receive, send)
+        finally:
+            await compiled.POOL.close()
+
     SyncToAsync.__call__ = counting
     try:
-        async_to_sync(application)(scope, receive, send)
+        async_to_sync(served)()
     finally:
         SyncToAsync.__call__ = original
     response_headers = {name.decode().lower(): value.decode()

@@ -1,0 +1,31 @@
+"""Random documents (selections.py) answer the same through the compiled path as through
+the existing path, for anonymous callers, customers and staff, in one statement per root
+field."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from schema.compiled.selection import Unsupported
+from tests.schema.compiled.conftest import compiled, existing, root_fields
+from tests.schema.compiled.selections import documents
+
+USERS = [None, "ada", "bob", "staff"]
+
+
+@settings(max_examples=120, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_compiled_answer_equals_existing(catalogue, data, django_assert_num_queries):
+    document, variables = data.draw(documents(catalogue))
+    user = catalogue["users"].get(data.draw(st.sampled_from(USERS)))
+    expected = existing(document, variables, user)
+    if "errors" in expected:  # a permission refused: the existing path's to answer
+        with pytest.raises(Unsupported):
+            compiled(document, variables, user, "Drawn")
+        return
+
+    with django_assert_num_queries(root_fields(document, variables, "Drawn", user)):
+        answer = compiled(document, variables, user, "Drawn")
+
+    assert answer == expected, document
