@@ -44,8 +44,10 @@ def test_documents_of_any_shape_are_checked_in_bounded_time(gql, name):
     elapsed = time.monotonic() - started
 
     assert [e.extensions["code"] for e in result.errors or []] == ([code] if code else [])
-    # Generous: this machine parses a 2,000-token document in 45-130 ms (README).
-    assert elapsed < 1.0, f"{name}: {elapsed:.2f} s"
+    # Generous: this machine parses a 2,000-token document in 45-130 ms (README), and the
+    # largest accepted shape runs in about 0.1 s; 1.16 s was seen at a load average of 9.
+    # The attacks it guards against took 13-45 s.
+    assert elapsed < 2.5, f"{name}: {elapsed:.2f} s"
 
 
 def test_every_list_of_objects_in_the_schema_has_a_size():
