@@ -186,6 +186,11 @@ def table(rows: list[tuple], notes: list[str]) -> str:
         ours, peer = api.median_run(runs["ours"]), api.median_run(runs["PostGraphile"])
         every = "; ".join(f"{side} " + " / ".join(f"{run.requests_per_s:,.0f}" for run in side_runs)
                           for side, side_runs in runs.items())
+        # Each round's two runs are next to each other in time: their ratio is the least
+        # moved by the load of a shared machine drifting.
+        ratios = [ours_run.requests_per_s / peer_run.requests_per_s
+                  for ours_run, peer_run in zip(runs["ours"], runs["PostGraphile"], strict=True)]
+        every += "; ratio by round " + " / ".join(f"{ratio:.2f}" for ratio in ratios)
         failed = sum(run.failed for side_runs in runs.values() for run in side_runs)
         lines.append(
             f"| {label} | {ours.requests_per_s:,.0f} | {ours.p50_ms:.2f} / {ours.p99_ms:.2f} "
