@@ -9,6 +9,9 @@ from config.observe import REQUEST_ID, new_request_id
 
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged.
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+# Lines name no thread or process (the JSON leaves standard attributes out, the text format
+# has none): a record need not look them up, a third of the cost of one operation's line.
+logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
 
 
 class RequestIdFilter(logging.Filter):
@@ -26,8 +29,9 @@ class JSONFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        line.update({key: value for key, value in vars(record).items()
-                     if key not in _STANDARD})
+        extra = vars(record).keys() - _STANDARD
+        if extra:
+            line.update({key: value for key, value in vars(record).items() if key in extra})
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str, ensure_ascii=False)

@@ -32,6 +32,7 @@ from schema.limits import (
     MAX_COST,
     check_input_depth,
     estimate_cost,
+    operation_summary,
     parse_document,
     validation_errors,
 )
@@ -177,6 +178,7 @@ def plan_for(text: str, operation_name: str | None) -> Plan | None:
     fragments = {d.name.value: d for d in document.definitions
                  if isinstance(d, FragmentDefinitionNode)}
     plan = Plan(text, operations[0], fragments)
+    plan.summary = operation_summary(text, operation_name)  # (name, type) for metrics, logs
     try:
         if not plan.directive_variables:
             plan.selection({})  # compile now: an uncovered field is found once

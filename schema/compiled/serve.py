@@ -21,6 +21,8 @@ import weakref
 
 import psycopg
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from graphql import GraphQLError
@@ -32,7 +34,6 @@ from schema.compiled.plan import plan_for
 from schema.compiled.roots import ANONYMOUS, Caller
 from schema.compiled.selection import Unsupported
 from schema.errors import DATABASE_ERRORS
-from schema.limits import operation_summary
 
 logger = logging.getLogger("rangebook.api")
 
@@ -80,7 +81,7 @@ class CompiledRequest:
     def _done(self, timer: Timer, answer: tuple[bytes, list[str]]) -> bytes:
         """The answer, its operation counted, timed and logged (config/observe.py)."""
         body, codes = answer
-        name, kind = operation_summary(self.plan.text, self.payload.get("operationName"))
+        name, kind = self.plan.summary
         operation_done(name=name, kind=kind, seconds=timer.seconds, codes=codes)
         return body
 
@@ -153,11 +154,12 @@ def assemble(results) -> tuple[bytes, list[str]]:
 def prepare(scope, body: bytes) -> CompiledRequest | None:
     """The compiled request for a covered POST, or None (the existing path answers)."""
     headers = dict(scope.get("headers") or ())
-    if (scope.get("method") != "POST" or settings.SECURE_SSL_REDIRECT
+    config = _config()
+    if (scope.get("method") != "POST" or config.https_only
             or not headers.get(b"content-type", b"").startswith(b"application/json")
-            or not _host_allowed(headers)
-            or parse_cookie(headers.get(b"cookie", b"").decode("latin-1")).get(
-                settings.SESSION_COOKIE_NAME)):
+            or not _host_allowed(config, headers.get(b"host"))
+            or (b"cookie" in headers and parse_cookie(headers[b"cookie"].decode("latin-1"))
+                .get(config.session_cookie))):
         return None
     try:
         payload = json.loads(body)
@@ -177,15 +179,46 @@ def prepare(scope, body: bytes) -> CompiledRequest | None:
                            if authorization is not None else None)
 
 
-def _host_allowed(headers: dict) -> bool:
+class _Config:
+    """The settings a request is checked against, read once (Django's settings object
+    costs microseconds an attribute); read again when a test overrides one."""
+
+    def __init__(self) -> None:
+        self.https_only = settings.SECURE_SSL_REDIRECT
+        self.session_cookie = settings.SESSION_COOKIE_NAME
+        self.allowed_hosts = settings.ALLOWED_HOSTS
+        if settings.DEBUG and not self.allowed_hosts:
+            self.allowed_hosts = [".localhost", "127.0.0.1", "[::1]"]
+        self.forwarded_host = settings.USE_X_FORWARDED_HOST
+        self.hosts: dict[bytes, bool] = {}  # Host headers checked (at most MAX_HOSTS)
+
+
+MAX_HOSTS = 64
+_configs: list[_Config] = []
+
+
+def _config() -> _Config:
+    if not _configs:
+        _configs.append(_Config())
+    return _configs[0]
+
+
+@receiver(setting_changed)
+def _settings_changed(**kwargs) -> None:
+    _configs.clear()
+
+
+def _host_allowed(config: _Config, host: bytes | None) -> bool:
     """HttpRequest.get_host()'s check, without the request (X-Forwarded-Host: not here)."""
-    if settings.USE_X_FORWARDED_HOST or b"host" not in headers:
+    if config.forwarded_host or host is None:
         return False
-    domain, _ = split_domain_port(headers[b"host"].decode("latin-1"))
-    allowed = settings.ALLOWED_HOSTS
-    if settings.DEBUG and not allowed:
-        allowed = [".localhost", "127.0.0.1", "[::1]"]
-    return bool(domain) and validate_host(domain, allowed)
+    allowed = config.hosts.get(host)
+    if allowed is None:
+        domain, _ = split_domain_port(host.decode("latin-1"))
+        allowed = bool(domain) and validate_host(domain, config.allowed_hosts)
+        if len(config.hosts) < MAX_HOSTS:
+            config.hosts[host] = allowed
+    return allowed
 
 
 class Pool:

@@ -2,14 +2,18 @@
 the event loop with the existing path's bytes (after JSON normalisation) and headers, and
 its coded errors; what the compiled path does not take goes the existing path (one hop)."""
 
+import asyncio
 import json
+import time
 
 import psycopg
 import pytest
+from asgiref.sync import async_to_sync
 from django.db import connection
 from psycopg_pool import AsyncConnectionPool
 
 from accounts.models import api_token_create
+from config.asgi import application
 from schema.compiled import serve
 from tests.conftest import make_resource
 from tests.live.asgi import request
@@ -18,6 +22,9 @@ from tests.servers import database_url
 pytestmark = pytest.mark.django_db(transaction=True)
 
 QUERY = "{ venues { name } resources { name capacity { lower upper } } }"
+SCOPE = {"type": "http", "method": "POST", "path": "/graphql", "query_string": b"",
+         "root_path": "", "scheme": "http", "headers": [
+             (b"host", b"testserver"), (b"content-type", b"application/json")]}
 
 
 def ask(query: str, headers: dict | None = None) -> tuple[int, dict, dict, int]:
@@ -107,3 +114,36 @@ def test_mutations_go_the_existing_path():
 
     assert (status, hops) == (200, 1)
     assert answer["data"]["cancelBooking"]["__typename"] == "PermissionDenied"
+
+
+def test_a_client_that_leaves_has_its_statement_cancelled(venue, category):
+    sent = []
+
+    async def receive():
+        if not sent:
+            sent.append("body")
+            return {"type": "http.request", "body": json.dumps({"query": QUERY}).encode()}
+        await asyncio.sleep(0.2)  # the client leaves while the statement waits for a lock
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message)
+
+    async def served():
+        try:
+            await application(SCOPE, receive, send)
+        finally:
+            await serve.POOL.close()
+
+    with psycopg.connect(database_url(connection.settings_dict)) as locker:
+        locker.execute("LOCK TABLE booking_venue IN ACCESS EXCLUSIVE MODE")
+        started = time.monotonic()
+        async_to_sync(served)()
+        elapsed = time.monotonic() - started
+        waiting = locker.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type"
+                                 " = 'Lock' AND datname = current_database()").fetchone()[0]
+        locker.rollback()
+
+    assert sent == ["body"]  # nothing answered to nobody
+    assert elapsed < 0.9  # before the anonymous lock_timeout (1 s) would have ended it
+    assert waiting == 0  # the statement is gone from the server
