@@ -17,7 +17,6 @@ from strawberry.types.execution import PreExecutionError
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from config.observe import REQUEST_ID, Timer, new_request_id, operation_done
-from schema import fastpath
 from schema.booking.availability import Query as AvailabilityQuery
 from schema.booking.mutations import Mutation as BookingMutation
 from schema.booking.queries import MAX_PAGE
@@ -105,8 +104,8 @@ async def _coded_stream(source, query, operation_name):
             _observed(query, operation_name, timer, results)
 
 
-def make_schema(*, direct_resolvers: bool = True) -> Schema:
-    made = Schema(
+def make_schema() -> Schema:
+    return Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -116,9 +115,6 @@ def make_schema(*, direct_resolvers: bool = True) -> Schema:
         # few operations over and over), in bounded caches, and limited (schema/limits.py).
         extensions=[DocumentLimits, QueryOptimizer],
     )
-    if direct_resolvers:
-        fastpath.install(made)
-    return made
 
 
 schema = make_schema()
