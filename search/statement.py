@@ -303,8 +303,7 @@ def _rarity_branch(plan, where: str, where_params: list, limit: int,
             f" {score} AS score, NULL::text AS sort_name, 1 AS tier"
             f" FROM (SELECT DISTINCT resource_id FROM ({' UNION ALL '.join(pools)}) u"
             f" WHERE (SELECT fallback FROM q)) AS c"
-            # `|| ''`: the document is read from TOAST once, not once per term.
-            f" CROSS JOIN LATERAL (SELECT d.resource_id, d.document || ''::tsvector AS document"
+            f" CROSS JOIN LATERAL (SELECT d.resource_id, d.document"
             f" FROM search_resourcedocument d"
             f" WHERE d.resource_id = c.resource_id AND {where}"
             f" AND NOT d.document @@ (SELECT exact FROM q) OFFSET 0) AS d"
