@@ -38,6 +38,7 @@ from schema.limits import (
 )
 
 RULES = tuple(specified_rules)
+MAX_VARIANTS = 16  # compiled selections kept per plan (values of @skip/@include variables)
 
 
 @functools.cache
@@ -77,9 +78,12 @@ class Plan:
     def selection(self, variables: dict) -> list:
         """The root fields with their compiled selections, for these directive values."""
         key = tuple(variables.get(name) for name in sorted(self.directive_variables))
-        if key not in self.compiled:
-            self.compiled[key] = self._compile(variables)
-        return self.compiled[key]
+        compiled = self.compiled.get(key)
+        if compiled is None:
+            compiled = self._compile(variables)
+            if len(self.compiled) < MAX_VARIANTS:  # 2**n of them for n directive variables
+                self.compiled[key] = compiled
+        return compiled
 
     def _compile(self, variables: dict) -> list:
         schema = graphql_schema()
