@@ -269,8 +269,11 @@ async def search(db, variables, request):
     """The two statements search/ built for this text (vocabulary, then everything else),
     replayed; the answer from the second one's single row, as search/selectors.py reads it.
     (didYouMean and completions, computed in Python from the first, are not selected.)"""
-    vocabulary, statement = REPLAY[variables["text"]]
-    await _rows(db, vocabulary, None)
+    # The vocabulary look-up, then the search; a text that was only a place (a city the
+    # search reads as a filter) leaves no word to look up: the search alone.
+    *vocabulary, statement = REPLAY[variables["text"]]
+    for lookup in vocabulary:
+        await _rows(db, lookup, None)
     now = _now().isoformat(sep=" ", timespec="microseconds")
     statement = statement.replace(NOW, f"'{now}'::timestamptz").replace(
         CONTEXT, _history(request, user=None)[0])
