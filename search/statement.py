@@ -202,7 +202,7 @@ def _page(plan, where: str, where_params: list, position, first: int, *,
     if not (plan.rum and filters is not None and "<->" not in plan.exact):
         branches = [scored]
     else:
-        branches = [(_RUM_PAGE, [], [limit, *filters.function_args()])]
+        branches = [(_rum_page(), [], [limit, *filters.function_args()])]
         if postings and plan.first is None:
             # A tracked term's pages past its postings are scored match by match, so that
             # equal scores stay in the postings' order (by id) from page to page. (A
@@ -257,10 +257,8 @@ def _first_branch(plan, where: str, where_params: list, limit: int,
     # q.first is the finished word's query, or after a fallback the exact query.
     queries = [plan.first] if plan.fuzzy is None else [plan.first, plan.exact]
     if plan.rum and filters is not None and plan.first and not any("<->" in q for q in queries):
-        return (_RUM_PAGE.replace("(SELECT query FROM q), %s", "(SELECT first FROM q), %s", 1)
-                .replace("1 AS tier", "0 AS tier", 1)
-                .replace("(SELECT first FROM q)) p", "NULL) p", 1),
-                [], [limit, *filters.function_args()])
+        return (_rum_page(query="(SELECT first FROM q)", exclude="NULL", tier=0), [],
+                [limit, *filters.function_args()])
     return _branch(plan, where, where_params, limit, tier=0)
 
 
@@ -288,8 +286,7 @@ def _rarity_branch(plan, where: str, where_params: list, limit: int,
                      f" WHERE d.document @@ to_tsquery('search_english', %s) AND {where}")
         pool_params += [" | ".join(rare), *where_params]
     if plan.rum and filters is not None and "<->" not in plan.fuzzy:
-        pools.append(_RUM_PAGE.replace("p.resource_id, p.score, NULL::text AS sort_name,"
-                                       " 1 AS tier, p.ord", "p.resource_id", 1))
+        pools.append(_rum_page(ids_only=True))
         pool_params += [max(POOL, limit), *filters.function_args()]
     else:
         pools.append(f"SELECT resource_id FROM (SELECT d.resource_id"
@@ -312,10 +309,16 @@ def _rarity_branch(plan, where: str, where_params: list, limit: int,
             [limit])
 
 
-_RUM_PAGE = """SELECT p.resource_id, p.score, NULL::text AS sort_name, 1 AS tier, p.ord
-    FROM search_rum_page((SELECT query FROM q), %s, %s::bigint[], %s::bigint[], %s::text[],
+def _rum_page(*, query: str = "(SELECT query FROM q)", exclude: str = "(SELECT first FROM q)",
+              tier: int = 1, ids_only: bool = False) -> str:
+    """search_rum_page() as a page branch (or, `ids_only`, its resource ids): the matches
+    of `query` but `exclude`'s in the RUM index's order; params: limit, then the filters."""
+    columns = ("p.resource_id" if ids_only
+               else f"p.resource_id, p.score, NULL::text AS sort_name, {tier} AS tier, p.ord")
+    return f"""SELECT {columns}
+    FROM search_rum_page({query}, %s, %s::bigint[], %s::bigint[], %s::text[],
                          %s::bigint[], %s::integer, %s::timestamptz, %s::numeric, %s::text,
-                         (SELECT first FROM q)) p"""
+                         {exclude}) p"""
 
 
 def _free(available_during, party_size, now) -> tuple[str, list]:

@@ -1,12 +1,10 @@
 """After a fallback, term rarity ranks: the page against a plain-Python BM25 over the demo
 catalogue, for random requests of catalogue words."""
 
-import io
 import math
 
 import pytest
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
@@ -19,15 +17,6 @@ WORDS_SQL = """SELECT word FROM search_vocabularyword
                IS NOT NULL AND word ~ '^[a-z]+$' AND NOT EXISTS (
                    SELECT FROM search_synonym s WHERE search_phrase_key(s.phrase) = word)
                ORDER BY word"""
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo catalogue, loaded once for the module and rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", bookings=0, verbosity=0, stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 @pytest.fixture(scope="module")

@@ -1,10 +1,7 @@
 """Ranking quality on the demo catalogue: nDCG@10 over graded queries, and typos."""
 
-import io
-
 import pytest
-from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection
 
 from search.selectors import resource_search
 from tests.search.relevance import QUERIES, TYPOS, UNDERSTOOD, ndcg_at
@@ -16,15 +13,6 @@ NDCG_THRESHOLD = 0.90
 # must reach 0.90 now, and the whole set must not drop.
 KIND_THRESHOLD = 0.90
 WHOLE_BEFORE = 0.894
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo catalogue, loaded once for the module and rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", bookings=0, verbosity=0, stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 def mean_ndcg(queries=QUERIES) -> tuple[float, dict[str, float]]:

@@ -2,11 +2,7 @@
 places read into filters, synonyms, term rarity, finished words, and corrections of
 unknown words only."""
 
-import io
-
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 
 from booking.models import Resource, Venue
 from search.models import Synonym
@@ -14,15 +10,6 @@ from search.selectors import resource_search
 from search.typos import typo_distance
 from search.understand import party_size_read
 from search.vocabulary import _corrections
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo catalogue, loaded once for the module and rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("load_demo", bookings=0, verbosity=0, stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
 
 
 def names(result) -> list[str]:
