@@ -24,6 +24,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 
 from schema.compiled import arguments, connections
 from schema.compiled.connections import CONNECTIONS, Connection
+from schema.compiled.driven import DRIVEN, Driven, Shape
 from schema.compiled.roots import ROOTS, Caller, statement
 from schema.compiled.selection import Unsupported, collect, directive_variables
 from schema.compiled.types import Compiler
@@ -53,13 +54,17 @@ def graphql_schema():
 @dataclass(frozen=True)
 class Statement:
     """One root field's statement: its response key, field nodes (for error locations)
-    and whether a null answer is allowed (else an error nulls the whole `data`)."""
+    and whether a null answer is allowed (else an error nulls the whole `data`). Its
+    answer is `constant` (`__typename`), else the JSON text `sql` returns, else (a driven
+    root field) the value `steps()` returns (driven.py), as `shape` selects it."""
 
     key: str
     nodes: tuple
     nullable: bool
-    sql: object  # Sql; None: a constant answer (`__typename`)
+    sql: object  # Sql, or None
     constant: str | None = None
+    steps: object = None  # () -> driven.Steps
+    shape: Shape | None = None
 
 
 class Plan:
@@ -103,6 +108,9 @@ class Plan:
             elif name in ROOTS:
                 root = ROOTS[name]
                 compiled = compiler.object(root.type_name, alias, nodes)
+            elif name in DRIVEN:
+                root = DRIVEN[name]
+                compiled = Shape(compiler, root.type_name, nodes, root.closed)
             else:
                 raise Unsupported(f"Query.{name}")
             roots.append((key, nodes, root, compiled, alias))
@@ -120,6 +128,11 @@ class Plan:
         for key, nodes, root, obj, alias in selection:
             if root is None:
                 out.append(Statement(key, tuple(nodes), False, None, '"Query"'))
+                continue
+            if isinstance(root, Driven):
+                out.append(Statement(key, tuple(nodes), root.nullable, None,
+                                     steps=functools.partial(root.steps, args[key], caller),
+                                     shape=obj))
                 continue
             build = connections.statement if isinstance(root, Connection) else statement
             out.append(Statement(key, tuple(nodes), not root.many,

@@ -30,6 +30,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from config.observe import Timer, operation_done
+from schema.compiled.driven import drive_async
 from schema.compiled.plan import plan_for
 from schema.compiled.roots import ANONYMOUS, Caller
 from schema.compiled.selection import Unsupported
@@ -58,7 +59,7 @@ class CompiledRequest:
         try:
             if self.authorization is None:  # anonymous: checked before taking a session
                 caller, statements = ANONYMOUS, self.plan.statements(variables, ANONYMOUS)
-                if all(statement.sql is None for statement in statements):  # { __typename }
+                if all(s.constant is not None for s in statements):  # { __typename }
                     return self._done(timer, assemble([(s, s.constant, None)
                                                        for s in statements]))
             async with POOL.connection() as db:
@@ -123,9 +124,17 @@ async def _run_all(db, statements) -> list:
 
 async def _run(db, statement):
     """(statement, JSON text, None) or (statement, None, error code)."""
-    if statement.sql is None:
+    if statement.constant is not None:
         return statement, statement.constant, None
     try:
+        if statement.steps is not None:
+            async def rows(query):
+                cursor = await db.execute(query.sql, query.params, prepare=True,
+                                          binary=query.binary)
+                return await cursor.fetchall()
+
+            value = await drive_async(statement.steps(), rows)
+            return statement, json.dumps(statement.shape.render(value)), None
         cursor = await db.execute(statement.sql.text, statement.sql.params, prepare=True)
         (text,) = await cursor.fetchone()
     except (pg_errors.QueryCanceled, pg_errors.LockNotAvailable):

@@ -5,6 +5,7 @@ import datetime as dt
 import json
 import zoneinfo
 
+import psycopg
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -13,6 +14,7 @@ from django.test import RequestFactory
 
 from booking.models import Amenity, Booking, Category, OpeningHours, Rate, Resource, Venue
 from schema import schema
+from schema.compiled.driven import drive
 from schema.compiled.plan import plan_for
 from schema.compiled.roots import ANONYMOUS, Caller
 from schema.compiled.serve import assemble
@@ -112,7 +114,9 @@ def compiled(document: str, variables: dict | None = None, user=None,
     with connection.cursor() as cursor:
         for statement in plan.statements(variables, caller_of(user)):
             text = statement.constant
-            if statement.sql is not None:
+            if statement.steps is not None:
+                text = json.dumps(statement.shape.render(drive(statement.steps(), rows)))
+            elif statement.sql is not None:
                 cursor.execute(statement.sql.text, statement.sql.params)
                 text = cursor.fetchone()[0] or "null"
             results.append((statement, text, None))
@@ -124,4 +128,13 @@ def root_fields(document: str, variables: dict | None = None,
                 operation_name: str | None = None, user=None) -> int:
     """How many root fields (but __typename) the operation selects."""
     plan = plan_for(document, operation_name)
-    return sum(s.sql is not None for s in plan.statements(variables, caller_of(user)))
+    return sum(s.constant is None for s in plan.statements(variables, caller_of(user)))
+
+
+def rows(query) -> list[tuple]:
+    """A driven root field's query (schema/compiled/driven.py) on the test's connection."""
+    connection.ensure_connection()
+    # psycopg's own cursor, server-side parameters and binary results as serve.py's pool.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(query.sql, query.params, binary=query.binary)
+        return cursor.fetchall()
