@@ -25,11 +25,13 @@ from schema.compiled.selection import Unsupported
 
 @dataclass(frozen=True)
 class Query:
-    """One statement of a driven root field: prepared, results in text or binary format."""
+    """One statement of a driven root field, results in text or binary format. Prepared
+    unless its text differs from request to request (values written into it)."""
 
     sql: str
     params: list | dict | None = None
     binary: bool = False
+    prepare: bool = True
 
 
 Steps = Generator[Query, list[tuple], object]

@@ -129,7 +129,7 @@ async def _run(db, statement):
     try:
         if statement.steps is not None:
             async def rows(query):
-                cursor = await db.execute(query.sql, query.params, prepare=True,
+                cursor = await db.execute(query.sql, query.params, prepare=query.prepare,
                                           binary=query.binary)
                 return await cursor.fetchall()
 
