@@ -354,3 +354,67 @@ def test_compiled_availability_equals_existing(places, data):
     event(f"resources {min(len(found), 2)}, slots {'0' if not slots else '>0'}")
     assert answer == expected, (document, variables)
     assert sent == statements
+
+
+# --- firstFreeSlot ----------------------------------------------------------------------
+
+FIRST = """query Drawn($ids: [ID!]!, $after: DateTime!, $d: Int!, $days: Int!, $p: Int,
+                  $z: String) {
+  firstFreeSlot(resourceIds: $ids, after: $after, durationMinutes: $d, lookaheadDays: $days,
+                partySize: $p, timeZone: $z) { SELECTION }
+}"""
+FIRST_SELECTIONS = ["resourceId", "slot { start }", "__typename resourceId slot { __typename }",
+                    "r: resourceId slot { localStart localEnd end s: start }",
+                    "...F", "... on FirstFreeSlot { slot { start } } slot { end }"]
+
+
+@st.composite
+def first_requests(draw, places) -> dict:
+    resources = places["resources"] + [places["inactive"]]
+    return {"ids": draw(st.lists(st.sampled_from([gid(r) for r in resources]), max_size=5)),
+            "after": instant(draw, draw(st.sampled_from(NIGHTS + [NOW])), (-4 * 36, 4 * 36)),
+            "d": draw(st.sampled_from([15, 60, 240, 700, 0])),
+            "days": draw(st.sampled_from([1, 2, 14, 92, 93, 0])),
+            "p": draw(st.sampled_from([None, 1, 8, 12])),
+            "z": draw(st.sampled_from([None, "", "Nowhere"] + ZONES))}
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_compiled_first_free_slot_equals_existing(places, data):
+    document = FIRST.replace("SELECTION", data.draw(st.sampled_from(FIRST_SELECTIONS))) + (
+        "\nfragment F on FirstFreeSlot { resourceId slot { localStart } }")
+    if "...F" not in document:
+        document = document.split("\nfragment")[0]
+    variables = data.draw(first_requests(places))
+    user = places["users"].get(data.draw(st.sampled_from(USERS)))
+
+    expected, statements = run_existing(document, variables, user)
+
+    if "errors" in expected:
+        event(f"refused: {expected['errors'][0]['extensions']['code']}")
+        with pytest.raises(Unsupported):
+            run_compiled(document, variables, user)
+        return
+    answer, sent = run_compiled(document, variables, user)
+    event(f"slots found: {sum(bool(a.get('slot')) for a in answer['data']['firstFreeSlot']) > 0}")
+    assert answer == expected, (document, variables)
+    assert sent == statements == 1
+
+
+def test_first_free_slot_over_a_dst_night(places):
+    document = FIRST.replace("SELECTION", "resourceId slot { start localStart }")
+    variables = {"ids": [gid(places["resources"][2]), gid(places["resources"][0])],
+                 "after": "2027-03-14T01:30:00-05:00", "d": 60, "days": 1,
+                 "z": "America/New_York"}
+
+    answer, sent = run_compiled(document, variables)
+
+    assert answer == existing(document, variables)
+    assert sent == 1
+    # Both on 20-minute grids from local midnight; the slot runs over the jump at 02:00.
+    assert answer["data"]["firstFreeSlot"] == [
+        {"resourceId": gid(resource), "slot": {"start": "2027-03-14T06:40:00+00:00",
+                                              "localStart": "2027-03-14T01:40:00-05:00"}}
+        for resource in (places["resources"][2], places["resources"][0])]
