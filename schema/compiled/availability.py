@@ -54,9 +54,10 @@ def availability(args: dict, caller: Caller, shape) -> Steps:
     if slots_query is not None:
         slots = _checked(selectors.resource_slots_from_rows, (yield _query(slots_query)),
                          max_slots=MAX_SLOTS)
+    iso, slot = _Instants(), _Slots(duration, zone)
     return _rendered(lambda: [
-        {"resourceId": _gid(rid), "freePeriods": [_period(p) for p in periods],
-         "slots": [_slot(start, start + duration, zone) for start in slots.get(rid, ())]}
+        {"resourceId": _gid(rid), "freePeriods": [_period(p, iso) for p in periods],
+         "slots": [slot[start] for start in slots.get(rid, ())]}
         for rid, periods in _in_order(ids, free)])
 
 
@@ -72,9 +73,9 @@ def first_free_slot(args: dict, caller: Caller) -> Steps:
                      duration=duration, lookahead=dt.timedelta(days=days),
                      party_size=args["partySize"])
     first = dict((yield _query(query)))
+    slot = _Slots(duration, zone)
     return _rendered(lambda: [
-        {"resourceId": _gid(rid),
-         "slot": _slot(start, start + duration, zone) if start else None}
+        {"resourceId": _gid(rid), "slot": slot[start.astimezone(UTC)] if start else None}
         for rid, start in _in_order(ids, first)])
 
 
@@ -192,17 +193,36 @@ def _gid(pk: int) -> str:
     return to_base64("Resource", pk)
 
 
-def _period(period) -> dict:
-    lower, upper = period
-    return {"lower": lower.astimezone(UTC).isoformat(),
-            "upper": upper.astimezone(UTC).isoformat(),
-            "lowerInc": True, "upperInc": False, "isEmpty": False}
+class _Instants(dict):
+    """Instants (aware, in UTC) as strawberry writes them, each written once an answer:
+    the slots of resources on one grid share their instants, and isoformat() is slow."""
+
+    def __missing__(self, instant: dt.datetime) -> str:
+        # Keys in UTC only: two datetimes of one other zone compare by wall clock.
+        text = self[instant] = instant.isoformat()
+        return text
 
 
-def _slot(start: dt.datetime, end: dt.datetime, zone) -> dict:
-    return {"start": start.astimezone(UTC).isoformat(), "end": end.astimezone(UTC).isoformat(),
+class _Slots(dict):
+    """Slot starts (aware, in UTC) to the Slot the resolver makes of them."""
+
+    def __init__(self, duration: dt.timedelta, zone) -> None:
+        super().__init__()
+        self.duration, self.zone, self.iso = duration, zone, _Instants()
+
+    def __missing__(self, start: dt.datetime) -> dict:
+        end, zone = start + self.duration, self.zone
+        slot = self[start] = {
+            "start": self.iso[start], "end": self.iso[end],
             "localStart": start.astimezone(zone).isoformat() if zone else None,
             "localEnd": end.astimezone(zone).isoformat() if zone else None}
+        return slot
+
+
+def _period(period, iso: _Instants) -> dict:
+    lower, upper = period
+    return {"lower": iso[lower.astimezone(UTC)], "upper": iso[upper.astimezone(UTC)],
+            "lowerInc": True, "upperInc": False, "isEmpty": False}
 
 
 DRIVEN["availability"] = Driven("ResourceAvailability", availability, many=True,
