@@ -54,7 +54,8 @@ def availability(args: dict, caller: Caller, shape) -> Steps:
     if slots_query is not None:
         slots = _checked(selectors.resource_slots_from_rows, (yield _query(slots_query)),
                          max_slots=MAX_SLOTS)
-    iso, slot = _Instants(), _Slots(duration, zone)
+    slot = _Slots(duration, zone)
+    iso = slot.iso
     return _rendered(lambda: [
         {"resourceId": _gid(rid), "freePeriods": [_period(p, iso) for p in periods],
          "slots": [slot[start] for start in slots.get(rid, ())]}
