@@ -71,6 +71,7 @@ def resource_free_periods_query(
 
 
 def resource_free_periods_from_rows(rows: list[tuple]) -> dict[int, list[Period]]:
+    """Free periods per resource from resource_free_periods_query's rows."""
     return {resource_id: _periods(free) for resource_id, free in rows}
 
 
