@@ -70,12 +70,13 @@ def replayable(body: dict) -> list[str]:
 
 def compiled_statement(body: dict) -> str | None:
     """The one statement the compiled path sends for `body` (schema/compiled/), as written
-    (`%s` placeholders), or None when the compiler does not cover the operation."""
+    (`%s` placeholders), or None when the compiler does not cover the operation or answers
+    it with a selector's own statements (a driven root field: the baseline has them)."""
     plan = plan_for(body["query"], body.get("operationName"))
     if plan is None:
         return None
     [statement] = plan.statements(body.get("variables"), ANONYMOUS)
-    return statement.sql.text
+    return None if statement.sql is None else statement.sql.text
 
 
 def _api(raw: str, token: str | None) -> tuple[list[str], dict]:

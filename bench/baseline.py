@@ -187,12 +187,22 @@ async def availability(db, variables, request):
     free = await _rows(db, SQL_FREE_PERIODS, [ids, window, _now(), None], binary=True)
     slots = _slot_starts(await _rows(db, SQL_SLOTS, [
         ids, window, _now(), duration, None, "midnight", None, None, ids], binary=True))
+    iso = _Instants()  # as the API (schema/compiled/availability.py): each written once
     return {"availability": [
         {"resourceId": _gid("Resource", pk),
-         "freePeriods": [{"lower": _iso(p.lower), "upper": _iso(p.upper)} for p in periods],
-         "slots": [{"start": _iso(start), "end": _iso(start + duration)}
+         "freePeriods": [{"lower": iso[p.lower.astimezone(UTC)],
+                          "upper": iso[p.upper.astimezone(UTC)]} for p in periods],
+         "slots": [{"start": iso[start], "end": iso[start + duration]}
                    for start in slots.get(pk) or []]}
         for pk, periods in free]}
+
+
+class _Instants(dict):
+    """Instants in UTC to their text, each written once: slots share their instants."""
+
+    def __missing__(self, instant: dt.datetime) -> str:
+        text = self[instant] = instant.isoformat()
+        return text
 
 
 def _slot_starts(runs) -> dict[int, list[dt.datetime]]:

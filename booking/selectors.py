@@ -53,13 +53,25 @@ def resource_free_periods(
     ignore_booking_id: int | None = None,
 ) -> dict[int, list[Period]]:
     """Free periods per active resource within `window`."""
-    window = _window(window)
-    rows = _fetch(
-        "SELECT resource_id, free"
-        " FROM booking_free_periods(%s::bigint[], %s::tstzrange, %s::timestamptz, %s::bigint)",
-        [list(resource_ids), window, _now(now), ignore_booking_id],
-        binary=True,
-    )
+    sql, params = resource_free_periods_query(
+        resource_ids=resource_ids, window=window, now=now, ignore_booking_id=ignore_booking_id)
+    return resource_free_periods_from_rows(_fetch(sql, params, binary=True))
+
+
+def resource_free_periods_query(
+    *,
+    resource_ids: Iterable[int],
+    window,
+    now: dt.datetime | None = None,
+    ignore_booking_id: int | None = None,
+) -> tuple[str, list]:
+    """resource_free_periods' statement (sql, params), its input checked: sent with
+    server-side parameters, results in binary (see _fetch), read by ..._from_rows."""
+    return _FREE_PERIODS, [list(resource_ids), _window(window), _now(now), ignore_booking_id]
+
+
+def resource_free_periods_from_rows(rows: list[tuple]) -> dict[int, list[Period]]:
+    """Free periods per resource from resource_free_periods_query's rows."""
     return {resource_id: _periods(free) for resource_id, free in rows}
 
 
@@ -80,6 +92,25 @@ def resource_slots(
     AvailabilityError `too_many_slots` when there are more than `max_slots` in all, counted
     before any is built.
     """
+    sql, params = resource_slots_query(
+        resource_ids=resource_ids, window=window, duration=duration, step=step, anchor=anchor,
+        party_size=party_size, now=now, ignore_booking_id=ignore_booking_id)
+    return resource_slots_from_rows(_fetch(sql, params, binary=True), max_slots=max_slots)
+
+
+def resource_slots_query(
+    *,
+    resource_ids: Iterable[int],
+    window,
+    duration: dt.timedelta,
+    step: dt.timedelta | None = None,
+    anchor: str = "midnight",
+    party_size: int | None = None,
+    now: dt.datetime | None = None,
+    ignore_booking_id: int | None = None,
+) -> tuple[str, list]:
+    """resource_slots' statement (sql, params), its input checked: sent as
+    resource_free_periods_query's, its rows (slot runs) read by resource_slots_from_rows."""
     resource_ids = list(resource_ids)
     window = _window(window)
     _check_positive(duration, "invalid_duration", "duration")
@@ -89,21 +120,17 @@ def resource_slots(
         raise AvailabilityError(
             f"anchor must be one of {', '.join(ANCHORS)}.", code="invalid_anchor", field="anchor"
         )
-    runs = _fetch(
-        _SLOT_RUNS_PER_ACTIVE_RESOURCE,
-        [
-            resource_ids,
-            window,
-            _now(now),
-            duration,
-            step,
-            anchor,
-            party_size,
-            ignore_booking_id,
-            resource_ids,
-        ],
-        binary=True,
-    )
+    return _SLOT_RUNS_PER_ACTIVE_RESOURCE, [
+        resource_ids, window, _now(now), duration, step, anchor, party_size,
+        ignore_booking_id, resource_ids,
+    ]
+
+
+def resource_slots_from_rows(
+    runs: list[tuple], *, max_slots: int | None = None
+) -> dict[int, list[dt.datetime]]:
+    """Slot starts per resource from resource_slots_query's rows; AvailabilityError
+    `too_many_slots` past `max_slots`."""
     if max_slots is not None and (count := _count_runs(runs)) > max_slots:
         raise AvailabilityError(
             f"This asks for {count:,} slots; at most {max_slots:,} are returned at once. "
@@ -140,6 +167,23 @@ def resource_first_free_slot(
     now: dt.datetime | None = None,
 ) -> dict[int, dt.datetime | None]:
     """Per active resource, the earliest slot (midnight grid) in [after, after + lookahead)."""
+    sql, params = resource_first_free_slot_query(
+        resource_ids=resource_ids, after=after, duration=duration, lookahead=lookahead,
+        party_size=party_size, now=now)
+    return dict(_fetch(sql, params, binary=True))
+
+
+def resource_first_free_slot_query(
+    *,
+    resource_ids: Iterable[int],
+    after: dt.datetime,
+    duration: dt.timedelta,
+    lookahead: dt.timedelta = dt.timedelta(days=14),
+    party_size: int | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[str, list]:
+    """resource_first_free_slot's statement (sql, params), its input checked: sent as
+    resource_free_periods_query's; its rows are (resource id, first start or None)."""
     resource_ids = list(resource_ids)
     _check_positive(lookahead, "invalid_window", "lookahead")
     span = None
@@ -154,12 +198,8 @@ def resource_first_free_slot(
         span = (after, after)  # naive: refused below
     window = _window(span, field="after")
     _check_positive(duration, "invalid_duration", "duration")
-    rows = _fetch(
-        _FIRST_SLOT_PER_ACTIVE_RESOURCE,
-        [resource_ids, window, _now(now), duration, party_size, resource_ids],
-        binary=True,
-    )
-    return dict(rows)
+    return _FIRST_SLOT_PER_ACTIVE_RESOURCE, [
+        resource_ids, window, _now(now), duration, party_size, resource_ids]
 
 
 def resource_occupancy(
@@ -273,7 +313,7 @@ def _fetch(sql: str, params: list, *, binary: bool = False) -> list[tuple]:
     connection.ensure_connection()
     raw = psycopg.Cursor(connection.connection)
     raw.format = psycopg.pq.Format.BINARY
-    with connection._prepare_cursor(raw) as cursor:
+    with _wrapped(raw) as cursor:
         # Without Django's execute wrappers: pghistory's prepends `SELECT set_config(...);`
         # for the audit context of a request, and a prepared statement holds one command.
         # A read has nothing to audit. Query logging (debug_sql) is kept.
@@ -286,6 +326,15 @@ def _fetch(sql: str, params: list, *, binary: bool = False) -> list[tuple]:
         else:
             _execute_prepared(cursor, sql, params)
         return cursor.fetchall()
+
+
+def _wrapped(raw):
+    """Django's wrapper of a cursor, as connection.cursor() wraps its own: one that logs
+    the query (and counts it for assertNumQueries) when queries are logged."""
+    connection.validate_thread_sharing()
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)
+    return connection.make_cursor(raw)
 
 
 def _execute_prepared(cursor, sql: str, params: list) -> None:
@@ -303,6 +352,10 @@ def _instant(microseconds: int) -> dt.datetime:
 def _periods(multirange) -> list[Period]:
     return [(part.lower, part.upper) for part in multirange]
 
+
+_FREE_PERIODS = (
+    "SELECT resource_id, free"
+    " FROM booking_free_periods(%s::bigint[], %s::tstzrange, %s::timestamptz, %s::bigint)")
 
 # The slot runs of each active requested resource (booking_slot_runs, sorted by start);
 # one row with NULLs for a resource without any.

@@ -48,6 +48,8 @@ class Driven:
     nullable: bool = False
     # Named types whose selection a Shape may not open (an object the value cannot hold).
     closed: frozenset[str] = frozenset()
+    # Whether steps also takes the field's Shape: steps(args, caller, shape).
+    shaped: bool = False
 
 
 class Shape:
@@ -56,6 +58,7 @@ class Shape:
     def __init__(self, compiler, type_name: str, nodes: list[FieldNode],
                  closed: frozenset[str] = frozenset()) -> None:
         self.type_name = type_name
+        self.nodes, self.fragments = nodes, compiler.fragments  # as compiled, for steps
         self.keys: list[tuple[str, str, Shape | None]] = []  # (response key, field, shape)
         definition = compiler.schema.get_type(type_name)
         for key, field in compiler.fields(type_name, nodes).items():

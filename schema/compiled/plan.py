@@ -22,7 +22,8 @@ from graphql import (
 )
 from graphql.execution.values import get_argument_values, get_variable_values
 
-from schema.compiled import arguments, connections
+# availability registers its driven root fields.
+from schema.compiled import arguments, availability, connections  # noqa: F401
 from schema.compiled.connections import CONNECTIONS, Connection
 from schema.compiled.driven import DRIVEN, Driven, Shape
 from schema.compiled.roots import ROOTS, Caller, statement
@@ -130,8 +131,10 @@ class Plan:
                 out.append(Statement(key, tuple(nodes), False, None, '"Query"'))
                 continue
             if isinstance(root, Driven):
+                shape = (obj,) if root.shaped else ()
                 out.append(Statement(key, tuple(nodes), root.nullable, None,
-                                     steps=functools.partial(root.steps, args[key], caller),
+                                     steps=functools.partial(root.steps, args[key], caller,
+                                                             *shape),
                                      shape=obj))
                 continue
             build = connections.statement if isinstance(root, Connection) else statement
