@@ -19,7 +19,10 @@ from bench.api_operations import OPERATIONS, search_variables
 from booking.models import Amenity, Category, Venue
 from fixtures import tour
 from schema.compiled.selection import Unsupported
+from search.cursor import cursor_encode
+from search.filters import filters_validate
 from search.models import VocabularyWord
+from search.selectors import cursor_key
 from tests.schema.compiled import conftest
 from tests.schema.compiled.conftest import compiled, existing
 
@@ -85,3 +88,171 @@ def test_tour_search_that_understands_the_request(demo, db):
 
     assert answer["data"]["search"]["understood"] == {
         "partySize": 6, "city": "Zürich", "venue": None, "text": "meeting room with whiteboard"}
+
+
+def bench_texts(words: list[str], count: int) -> list[dict]:
+    """bench/api_operations.py's kinds of text (one word, two, a word being typed, a typo),
+    from the demo's words (the bench draws from a catalogue of 10k resources)."""
+    rng = random.Random(12)
+    common = [word for word in words if len(word) >= 5]
+    kinds = [lambda: rng.choice(common), lambda: " ".join(rng.sample(common, 2)),
+             lambda: rng.choice(common)[:4], lambda: _swap(rng.choice(common), rng)]
+    return [{"text": kinds[i % len(kinds)]()} for i in range(count)]
+
+
+def _swap(word: str, rng: random.Random) -> str:
+    i = rng.randrange(1, len(word) - 1)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+
+
+def test_bench_search(demo, db):
+    answers = [same(BENCH.document, variables, None, "Search")
+               for variables in bench_texts(demo["words"], 24)]
+
+    assert sum(bool(a["data"]["search"]["hits"]) for a in answers) >= 20
+    assert search_variables  # the bench's own texts need its 10k catalogue (bench-data)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "-room", "for 6", "in Berlin", "\"\"", "&|!"])
+def test_text_without_a_word_to_look_up_runs_one_statement(demo, db, text):
+    document = """query ($t: String!) { search(text: $t, first: 7) {
+        total nextCursor completions didYouMean fallback understood { text city partySize }
+        hits { name rank pricePerHour currency } facets { city { value label count } } } }"""
+
+    answer = same(document, {"t": text}, statements=1 + (text in ("-room", "in Berlin")))
+
+    assert answer["data"]["search"]["total"] > 0
+
+
+@pytest.mark.parametrize("text", ["room", "", "berlin", "room with a view"])
+def test_next_pages_follow_the_cursor(demo, db, text):
+    document = """query ($t: String!, $after: String) { search(text: $t, first: 3,
+        after: $after) { nextCursor hits { resourceId name rank } } }"""
+    after, pages = None, 0
+    while pages < 4:
+        answer = same(document, {"t": text, "after": after}, statements=1 + bool(text))
+        after = answer["data"]["search"]["nextCursor"]
+        pages += 1
+        if after is None:
+            break
+
+    assert pages == 4  # each page had a next one
+
+
+EVERYTHING = """
+    fragment Hit on SearchHit { resourceId name slug venue city category rank nameHtml
+                                snippetHtml pricePerHour currency __typename }
+    query Everything($text: String!, $c: [ID!], $v: [ID!], $cities: [String!], $a: [ID!],
+                     $party: Int, $price: Decimal, $currency: String,
+                     $during: DateTimeRangeInput, $first: Int!, $after: String,
+                     $understand: Boolean!) {
+      search(text: $text, categoryIds: $c, venueIds: $v, cities: $cities, amenityIds: $a,
+             partySize: $party, maxPrice: $price, currency: $currency,
+             availableDuring: $during, first: $first, after: $after,
+             understand: $understand) {
+        __typename total nextCursor didYouMean fallback completions
+        found: hits { ...Hit }
+        facets { category { value label count } city { value label count }
+                 amenity { ... on FacetValue { value label count __typename } } }
+        understood { partySize city venueIds venue text __typename }
+      }
+    }"""
+
+
+def window(days: int, hour: int, hours: int = 2) -> dict:
+    start = (dt.datetime.now(dt.UTC) + dt.timedelta(days=days)).replace(
+        hour=hour, minute=0, second=0, microsecond=0)
+    return {"lower": start.isoformat(), "upper": (start + dt.timedelta(hours=hours)).isoformat()}
+
+
+def everything(**given) -> dict:
+    return {"text": "", "first": 20, "understand": True, **given}
+
+
+@pytest.mark.parametrize("given", [
+    {"text": "room", "cities": ["Berlin", "Zürich"], "party": 6},
+    {"text": "studio", "price": "40", "currency": "eur"},
+    {"text": "room", "price": 35.5},
+    {"text": "desk", "during": window(3, 9)},
+    {"text": "", "during": window(5, 14, 3), "party": 2, "first": 5},
+    {"text": "meeting room for 8 in tokyo", "understand": False},
+    {"text": "meeting room for 8 in tokyo"},
+    {"text": "quiet studio natural light", "first": 1},
+    {"text": "projecter -van", "first": 4},
+    {"text": "\"natural light\" or daylight"},
+    {"text": "kreuzberg"},
+])
+def test_filters_and_the_whole_selection(demo, db, given):
+    same(EVERYTHING, everything(**given), None, "Everything", statements=2 - (not given["text"]))
+
+
+def test_facet_values_are_the_global_ids_the_filters_take(demo, db):
+    facets = same(EVERYTHING, everything(text="room"), None, "Everything")["data"]["search"][
+        "facets"]
+    variables = everything(text="room", c=[facets["category"][0]["value"]],
+                           v=[to_base64("Venue", pk) for pk in demo["venues"]],
+                           a=[facets["amenity"][0]["value"]])
+
+    answer = same(EVERYTHING, variables, None, "Everything")
+
+    assert 0 < answer["data"]["search"]["total"] <= facets["category"][0]["count"]
+
+
+def deep_cursor(text: str, offset: int) -> str:
+    filters = filters_validate(category_ids=None, venue_ids=None, cities=None,
+                               amenity_ids=None, party_size=None, max_price=None,
+                               currency=None, at=None)
+    return cursor_encode([offset], key=cursor_key(text, filters, None))
+
+
+NOT_BROWSING = cursor_encode(["Room", 1], key=cursor_key(
+    "room", filters_validate(category_ids=None, venue_ids=None, cities=None, amenity_ids=None,
+                             party_size=None, max_price=None, currency=None, at=None), None))
+
+
+@pytest.mark.parametrize("given, code", [
+    ({"first": 0}, "invalid_first"),
+    ({"first": 101}, "invalid_first"),
+    ({"after": "nope"}, "invalid_cursor"),
+    ({"after": deep_cursor("studio", 20)}, "invalid_cursor"),  # another search's
+    ({"after": NOT_BROWSING}, "invalid_cursor"),  # a browsing cursor for a ranked search
+    ({"after": deep_cursor("room", 990)}, "page_too_deep"),
+    ({"c": [to_base64("Venue", 1)]}, "invalid_id"),
+    ({"a": [to_base64("Amenity", "x")]}, "invalid_id"),
+    ({"v": ["not base64"]}, "invalid_query"),
+    ({"v": [to_base64("Venue", 2**63)]}, "internal_error"),
+    ({"price": "-1"}, "invalid_price"),
+    ({"price": "NaN"}, "invalid_price"),
+    ({"price": "cheap"}, "invalid_query"),
+    ({"party": 0}, "invalid_party_size"),
+    ({"during": {"lower": "2031-01-01T10:00:00"}}, "naive_datetime"),
+    ({"during": window(3, 9, hours=-1)}, "invalid_range"),
+    ({"during": {"lower": window(3, 9)["lower"]}}, "invalid_window"),
+    ({"during": {**window(3, 9), "lowerInc": False}}, "invalid_window"),
+    ({"during": {"isEmpty": True}}, "invalid_window"),
+    ({"during": window(3, 9, hours=24 * 400)}, "window_too_long"),
+    ({"during": {"lower": "yesterday", "upper": None}}, "invalid_query"),
+    ({"cities": ["Ber\x00lin"]}, "invalid_text"),
+])
+def test_what_the_existing_path_refuses_goes_to_it(demo, db, given, code):
+    variables = everything(text="room", **given)
+    expected = existing(EVERYTHING, variables)
+
+    with pytest.raises(Unsupported):
+        compiled(EVERYTHING, variables, None, "Everything")
+
+    assert expected["data"] is None
+    assert [e.get("extensions", {}).get("code") for e in expected["errors"]] == [code]
+
+
+@pytest.mark.parametrize("document", [
+    '{ search(text: "room", first: 0) { total } }',
+    '{ search(text: "room", after: "x") { total } }',
+    '{ search(text: "room", maxPrice: "-2") { total } }',
+    '{ search(categoryIds: ["Q2F0ZWdvcnk6eA=="]) { total } }',
+])
+def test_refused_literals_go_to_the_existing_path(demo, db, document):
+    with pytest.raises(Unsupported):
+        compiled(document)
+
+    assert existing(document)["errors"]
