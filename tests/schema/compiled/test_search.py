@@ -284,3 +284,10 @@ def test_drawn_searches_answer_as_the_existing_path(demo, db, data):
 
     assert answer == expected, (document, variables)
     assert sent == len(queries) in (1, 2)
+
+
+def test_search_beside_other_root_fields(demo, db):
+    document = """{ venues { name } a: search(text: "room", first: 2) { total hits { name } }
+                    b: search(text: "studio", first: 2) { total } __typename }"""
+
+    same(document, statements=4)
