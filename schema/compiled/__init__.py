@@ -12,6 +12,8 @@ prepared statement through psycopg's async pool; the answer is spliced from the 
     roots.py        root fields (resource, resources, venues, ...) as statements
     connections.py  cursor connections (bookings, myBookings, resourceConnection)
     arguments.py    root arguments without graphql-core when variables are scalars
+    driven.py       root fields answered by a selector's own statements (yielded one by one)
+    search.py       `search`, driven: search/'s vocabulary look-up and search statement
     plan.py         a document to its plan, decided once per (text, operation)
     serve.py        the async pool, the caller, timeouts, errors, the answer
 
