@@ -102,8 +102,8 @@ def resource_search_steps(
 ) -> Steps:
     """resource_search's statements, yielded (search/steps.py): the vocabulary look-up (not
     when the text has no word; prepared), then the search statement (its text depends on
-    the query: not prepared); returns the SearchResult. Raises as resource_search does,
-    before yielding a statement it would not need."""
+    the query: not prepared); returns the SearchResult. Raises as resource_search does: a
+    bad page size before any statement, bad filters and cursors after the look-up."""
     if not 1 <= first <= MAX_PAGE:
         raise SearchError(f"first must be between 1 and {MAX_PAGE}.", code="invalid_first",
                           field="first")
