@@ -61,10 +61,18 @@ def check(body: dict, *, token: str | None, writes: bool) -> tuple[list[str], in
     return problems, len(api_sql)
 
 
-def replayable(body: dict) -> list[str]:
-    """The statements the API sends for `body`, with its instant and pghistory context id
-    as the markers bench/baseline.py puts fresh ones in."""
-    statements, _ = _api(json.dumps(body), None)
+def replayable(body: dict) -> list:
+    """The statements the API sends for `body`, for bench/baseline.py to send in its turn,
+    with its instant (and pghistory context id) as the markers the baseline puts fresh ones
+    in: a read the compiler covers (search: a driven root field) as [statement as written,
+    parameters, prepare]; any other as the SQL text Django sent."""
+    raw = json.dumps(body)
+    if plan_for(body["query"], body.get("operationName")) is not None:
+        sent = []
+        asyncio.run(_api_compiled(raw, None, sent))
+        return [[sql, [baseline.NOW if isinstance(p, dt.datetime) else p for p in params or []],
+                 prepare] for sql, params, prepare in sent]
+    statements, _ = _api(raw, None)
     return [UUID.sub(baseline.CONTEXT, NOW.sub(baseline.NOW, sql)) for sql in statements]
 
 
@@ -103,15 +111,19 @@ def _api(raw: str, token: str | None) -> tuple[list[str], dict]:
     return _with_parameters(texts, bound), json.loads(response.content)
 
 
-async def _api_compiled(raw: str, token: str | None) -> tuple[list[str], dict]:
+async def _api_compiled(raw: str, token: str | None,
+                        sent: list | None = None) -> tuple[list[str], dict]:
     """A covered read, answered as schema/views.py answers it (on the event loop, psycopg's
-    async pool), its statements recorded as sent with their parameters."""
+    async pool), its statements recorded as sent with their parameters (and in `sent` as
+    (query, params, prepare))."""
     recorded = []
     execute = psycopg.AsyncCursor.execute
 
     async def recording(cursor, query, params=None, **kwargs):
         result = await execute(cursor, query, params, **kwargs)
         recorded.append(f"{_numbered(query)} -- {_canonical(params)}")
+        if sent is not None:
+            sent.append((query, params, kwargs.get("prepare")))
         return result
 
     headers = [(b"content-type", b"application/json"),

@@ -276,18 +276,18 @@ async def _token_user(db, request) -> int | None:
 
 
 async def search(db, variables, request):
-    """The two statements search/ built for this text (vocabulary, then everything else),
-    replayed; the answer from the second one's single row, as search/selectors.py reads it.
-    (didYouMean and completions, computed in Python from the first, are not selected.)"""
-    # The vocabulary look-up, then the search; a text that was only a place (a city the
-    # search reads as a filter) leaves no word to look up: the search alone.
-    *vocabulary, statement = REPLAY[variables["text"]]
-    for lookup in vocabulary:
-        await _rows(db, lookup, None)
-    now = _now().isoformat(sep=" ", timespec="microseconds")
-    statement = statement.replace(NOW, f"'{now}'::timestamptz").replace(
-        CONTEXT, _history(request, user=None)[0])
-    [(total, categories, cities, amenities, page, fallback)] = await _rows(db, statement, None)
+    """The statements search/ wrote for this text (the vocabulary look-up, then the search;
+    the search alone for a text with no word to look up), replayed as the API sends them
+    (server-side parameters, the look-up prepared); the answer from the last one's single
+    row, as search/selectors.py reads it. (didYouMean and completions, computed in Python
+    from the first, are not selected.)"""
+    now = _now()
+    for sql, params, prepare in REPLAY[variables["text"]]:
+        async with SERVER_CURSOR(db) as cursor:
+            await cursor.execute(sql, [now if p == NOW else p for p in params],
+                                 prepare=prepare)
+            rows = await cursor.fetchall()
+    [(total, categories, cities, amenities, page, fallback)] = rows
     return {"search": {
         "total": total, "fallback": bool(fallback),
         "hits": [{"resourceId": _gid("Resource", hit[0]), "name": hit[3], "city": hit[6],
@@ -307,10 +307,12 @@ def _marked(text: str | None) -> str:
         "\x03", "</mark>")
 
 
-# Search statements by text, captured from the API by bench/api.py (BASELINE_REPLAY, JSON),
-# with the request's instant and pghistory context id left as these markers (no SQL text
-# holds a NUL).
-REPLAY: dict[str, list[str]] = {}
+# Search statements by text, captured from the API by bench/api.py (BASELINE_REPLAY, JSON):
+# [statement as written, parameters, prepare], the request's instant left as NOW (no SQL
+# parameter holds a NUL). Run on the pool with server-side parameters, as the API's
+# compiled path runs them (schema/compiled/search.py).
+REPLAY: dict[str, list] = {}
+DRIVEN = {"Search"}
 NOW, CONTEXT = "\x00now\x00", "\x00context\x00"
 
 OPERATIONS = {"Resource": resource, "Resources": resources, "Availability": availability,
@@ -405,6 +407,10 @@ async def application(scope, receive, send):
         async with _compiled_pool.connection() as db:
             text = await compiled_text(db, name, payload.get("variables") or {})
         body = f'{{"data":{{"{COMPILED_ROOTS[name][0]}":{text}}}}}'.encode()
+    elif name in DRIVEN:
+        async with _compiled_pool.connection() as db:
+            result = await answer(db, body, dict(scope["headers"]))
+        body = json.dumps(result, separators=(",", ":")).encode()
     else:
         async with _pool.connection() as db:
             result = await answer(db, body, dict(scope["headers"]))

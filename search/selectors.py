@@ -13,12 +13,11 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import connection
-
 from search.cursor import SearchError, cursor_decode, cursor_encode
 from search.filters import SearchFilters, filters_validate, price_date
 from search.query import ParsedQuery, Term, query_parse, query_rewrite, term_texts, tsquery_text
 from search.statement import MARK_START, MARK_STOP, search_statement
+from search.steps import Statement, Steps, run
 from search.understand import (
     PLACE_LEADS,
     Place,
@@ -29,7 +28,7 @@ from search.understand import (
     places_apply,
     synonyms_apply,
 )
-from search.vocabulary import Vocabulary, vocabulary_lookup
+from search.vocabulary import Vocabulary, vocabulary_steps
 
 MAX_PAGE = 100
 # Ranked pages go this many hits deep. Deeper ones would be ranked match by match past the
@@ -86,16 +85,33 @@ def resource_search(
     filters as if given, unless the caller gave that filter; `SearchResult.understood`
     says what was read. Never raises on `text`; raises SearchError (or the availability
     selector's error) on bad filters, page sizes and cursors. Runs at most two SQL
-    statements.
+    statements, on Django's connection (resource_search_steps, driven by search/steps.py).
     """
+    return run(resource_search_steps(
+        text=text, category_ids=category_ids, venue_ids=venue_ids, cities=cities,
+        amenity_ids=amenity_ids, party_size=party_size, max_price=max_price, currency=currency,
+        available_during=available_during, now=now, first=first, after=after,
+        understand=understand))
+
+
+def resource_search_steps(
+    *, text: str = "", category_ids=None, venue_ids=None, cities=None, amenity_ids=None,
+    party_size: int | None = None, max_price: Decimal | None = None, currency: str | None = None,
+    available_during=None, now: dt.datetime | None = None, first: int = 20,
+    after: str | None = None, understand: bool = True,
+) -> Steps:
+    """resource_search's statements, yielded (search/steps.py): the vocabulary look-up (not
+    when the text has no word; prepared), then the search statement (its text depends on
+    the query: not prepared); returns the SearchResult. Raises as resource_search does: a
+    bad page size before any statement, bad filters and cursors after the look-up."""
     if not 1 <= first <= MAX_PAGE:
         raise SearchError(f"first must be between 1 and {MAX_PAGE}.", code="invalid_first",
                           field="first")
     # One instant for the whole search: the price filter, the prices shown and "available
     # during" (notice) agree even across midnight.
     now = now or dt.datetime.now(dt.UTC)
-    reading = _read(text, understand=understand, given_party=party_size,
-                    places=not (cities or venue_ids))
+    reading = yield from _read(text, understand=understand, given_party=party_size,
+                               places=not (cities or venue_ids))
     understood = reading.understood
     party_size = party_size if party_size is not None else understood.party_size
     cities = cities or ([understood.city] if understood.city else None)
@@ -114,9 +130,8 @@ def resource_search(
                           code="page_too_deep", field="after")
     sql, params = search_statement(plan, filters, position, first, available_during,
                              party_size=party_size, now=now)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        total, categories, cities_, amenities, page, fallback = cursor.fetchone()
+    [(total, categories, cities_, amenities, page, fallback)] = yield Statement(
+        sql, params, prepare=False)
     offset = position[0] if position and plan.ranked else 0
     return _result(plan, page or [], first, key, total, fallback, understood, offset=offset,
                    facets={
@@ -134,16 +149,16 @@ class _Reading:
     place_terms: list[Term]  # the words that named the place
 
 
-def _read(text: str, *, understand: bool, given_party: int | None, places: bool) -> _Reading:
+def _read(text: str, *, understand: bool, given_party: int | None, places: bool) -> Steps:
     """The text's words to rank by, what the vocabulary says of them, and what the text
-    states (with `understand`): one SQL statement, none when there is no word."""
+    states (with `understand`), a _Reading: one SQL statement, none when there is no word."""
     stated = party_size_read(text) if understand else None
     spans = [stated[1]] if stated else []
     parsed = query_parse(blanked(text, spans))
     vocabulary, place, taken = None, Place(), []
     if parsed.groups:
-        vocabulary = vocabulary_lookup(parsed, phrases=phrases(parsed),
-                                       places=understand and places)
+        vocabulary = yield from vocabulary_steps(parsed, phrases=phrases(parsed),
+                                                 places=understand and places)
         place, taken = places_apply(parsed, vocabulary.places)
         spans += [(term.tokens[0].start, term.tokens[-1].end) for term in taken]
         synonyms_apply(parsed, vocabulary.synonyms)

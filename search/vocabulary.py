@@ -7,9 +7,8 @@ words it begins (completions). The same statement reports which full-text index 
 
 from dataclasses import dataclass, field
 
-from django.db import connection
-
 from search.query import ParsedQuery, Token
+from search.steps import Statement, Steps, run
 from search.typos import slips, typo_budget, typo_distance
 from search.understand import Place
 
@@ -125,17 +124,25 @@ def vocabulary_lookup(parsed: ParsedQuery, *, phrases: list[str] = (),
                       places: bool = True) -> Vocabulary:
     """Catalogue words near each token of `parsed`, and the places and synonyms among
     `phrases` (one SQL statement)."""
+    return run(vocabulary_steps(parsed, phrases=phrases, places=places))
+
+
+def vocabulary_steps(parsed: ParsedQuery, *, phrases: list[str] = (),
+                     places: bool = True) -> Steps:
+    """vocabulary_lookup's statement, yielded (search/steps.py), then its Vocabulary."""
     tokens = list(dict.fromkeys(parsed.positive_tokens))
     prefix = parsed.prefix_token
     if prefix is not None and prefix not in tokens:
         tokens.append(prefix)
     short = [(i, word) for i, t in enumerate(tokens, 1) if len(t.key) == 3
              for word in slips(t.key)]
-    with connection.cursor() as cursor:
-        cursor.execute(_LOOKUP, [list(phrases), places, [i for i, _ in short],
-                                 [w for _, w in short], [t.text for t in tokens] or [""],
-                                 [t is prefix for t in tokens] or [False]])
-        rows = cursor.fetchall()
+    rows = yield Statement(_LOOKUP, [list(phrases), places, [i for i, _ in short],
+                                     [w for _, w in short], [t.text for t in tokens] or [""],
+                                     [t is prefix for t in tokens] or [False]])
+    return _vocabulary(tokens, rows)
+
+
+def _vocabulary(tokens: list[Token], rows: list[tuple]) -> Vocabulary:
     vocabulary = Vocabulary({}, bool(rows and rows[0][5]))
     if rows:
         vocabulary.places = _places(*rows[0][8:10])

@@ -14,6 +14,7 @@ prepared statement through psycopg's async pool; the answer is spliced from the 
     arguments.py    root arguments without graphql-core when variables are scalars
     driven.py       root fields answered by a selector's own statements (Driven, Shape)
     availability.py availability and firstFreeSlot as driven root fields
+    search.py       `search`, driven: search/'s vocabulary look-up and search statement
     plan.py         a document to its plan, decided once per (text, operation)
     serve.py        the async pool, the caller, timeouts, errors, the answer
 

@@ -27,6 +27,7 @@ from schema.compiled import arguments, availability, connections  # noqa: F401
 from schema.compiled.connections import CONNECTIONS, Connection
 from schema.compiled.driven import DRIVEN, Driven, Shape
 from schema.compiled.roots import ROOTS, Caller, statement
+from schema.compiled.search import search_steps  # noqa: F401 - registers DRIVEN["search"]
 from schema.compiled.selection import Unsupported, collect, directive_variables
 from schema.compiled.types import Compiler
 from schema.limits import (

@@ -1,4 +1,7 @@
-"""The `search` root field: translates arguments for search.selectors.resource_search."""
+"""The `search` root field: translates arguments for search.selectors.resource_search.
+
+schema/compiled/search.py answers covered requests with the same selector's statements and
+renders the same values: change both together (tests/schema/compiled/test_search.py)."""
 
 import decimal
 from typing import Annotated
@@ -107,11 +110,15 @@ def _ids(global_ids: list[relay.GlobalID] | None, type_name: str, field: str) ->
 FACET_TYPES = {"category": "Category", "amenity": "Amenity"}
 
 
+def facet_shown(name: str, value: int | str) -> str:
+    """A facet value as the API shows it (also schema/compiled/search.py): category and
+    amenity values are the global ids the filters take; cities are names."""
+    return relay.to_base64(FACET_TYPES[name], value) if name in FACET_TYPES else str(value)
+
+
 def _facet(name: str, value) -> FacetValue:
-    # Category and amenity values are the global ids the filters take; cities are names.
-    shown = (relay.to_base64(FACET_TYPES[name], value.value) if name in FACET_TYPES
-             else str(value.value))
-    return FacetValue(value=shown, label=value.label, count=value.count)
+    return FacetValue(value=facet_shown(name, value.value), label=value.label,
+                      count=value.count)
 
 
 def _understood(understood) -> SearchUnderstood:

@@ -1,0 +1,39 @@
+"""A search's statements yielded one by one, so that any connection can run them.
+
+A selector that reads in steps (the vocabulary look-up, then the search statement written
+from what it found) is a generator: it yields each `Statement`, is sent that statement's
+rows (a list of tuples), does no I/O itself, and returns its value. `run` drives one on
+Django's connection (the selectors' callers); the compiled GraphQL path drives the same
+generator on its async pool (schema/compiled/search.py). The SQL is correct with
+parameters bound client-side (Django's cursor) and server-side (psycopg's async pool):
+every parameter whose type matters is cast.
+"""
+
+from collections.abc import Generator
+from dataclasses import dataclass
+
+from django.db import connection
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: list
+    # Worth a server-side prepared statement: its text repeats from search to search.
+    prepare: bool = True
+
+
+Steps = Generator[Statement, list[tuple], object]
+
+
+def run(steps: Steps):
+    """The value `steps` returns, each statement run on Django's connection."""
+    try:
+        statement = next(steps)
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute(statement.sql, statement.params)
+                rows = cursor.fetchall()
+            statement = steps.send(rows)
+    except StopIteration as done:
+        return done.value
