@@ -14,10 +14,11 @@ prepared statement through psycopg's async pool; the answer is spliced from the 
     cursors.py      strawberry-django's ordered cursors written in SQL, read back as keysets
     arguments.py    root arguments without graphql-core when variables are scalars
     plan.py         a document to its plan, decided once per (text, operation)
+    sessions.py     session-cookie callers: get_user()'s checks on the async pool
     serve.py        the async pool, the caller, timeouts, errors, the answer
 
 Anything not covered (mutations, subscriptions, other fields, cursors the connection did
-not write, session cookies, values the existing path answers with an error) goes the
-existing path, unchanged.
+not write, sessions but a valid one of an active user, values the existing path answers
+with an error) goes the existing path, unchanged.
 tests/schema/compiled/ proves the answers equal on documented and generated documents.
 """

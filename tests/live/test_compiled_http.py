@@ -35,8 +35,8 @@ def ask(query: str, headers: dict | None = None) -> tuple[int, dict, dict, int]:
     return status, response_headers, json.loads(body), hops
 
 
-# A session cookie sends a request the existing path (sessions are Django's to read); an
-# unknown one is an anonymous caller, as no cookie is.
+# An unknown session cookie sends a request the existing path (which answers it as an
+# anonymous caller, as when there is no cookie); so does a cookie with a token.
 EXISTING_PATH = {"Cookie": "sessionid=not-a-session"}
 
 
