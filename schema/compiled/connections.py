@@ -152,22 +152,22 @@ class Page:
 
 
 def _page(first, last, source: Sql, keys: str, order, alias: str) -> Page:
-    inner = ", ".join(f"{expression} {direction}" for expression, direction in order)
-    outer = _outer(alias, order)
+    forward = ", ".join(f"{expression} {direction}" for expression, direction in order)
+    backward = ", ".join(f"{expression} {REVERSED[direction]}" for expression, direction in order)
+    rows = f"SELECT {alias}.*, {keys}"
     back = _outer(alias, order, REVERSED)
-    rows = f"SELECT {alias}.*, {keys} {source.text}"
-    numbered = f"SELECT {alias}.*, {keys}, row_number() OVER (ORDER BY {inner}) AS _rn " \
-               f"{source.text}"
     if last is None:
-        return Page(Sql(f"{rows} ORDER BY {inner} LIMIT %s", [*source.params, first + 1]),
-                    Sql(f"SELECT * FROM page {alias} ORDER BY {outer} LIMIT %s", [first]),
+        return Page(Sql(f"{rows} {source.text} ORDER BY {forward} LIMIT %s",
+                        [*source.params, first + 1]),
+                    Sql(f"SELECT * FROM page {alias} ORDER BY {_outer(alias, order)} LIMIT %s",
+                        [first]),
                     Sql("(SELECT count(*) FROM page) > %s", [first]), Sql("false"))
     if first is None:
-        inner = ", ".join(f"{expression} {REVERSED[direction]}"
-                          for expression, direction in order)
-        return Page(Sql(f"{rows} ORDER BY {inner} LIMIT %s", [*source.params, last + 1]),
+        return Page(Sql(f"{rows} {source.text} ORDER BY {backward} LIMIT %s",
+                        [*source.params, last + 1]),
                     Sql(f"SELECT * FROM page {alias} ORDER BY {back} LIMIT %s", [last]),
                     Sql("false"), Sql("(SELECT count(*) FROM page) > %s", [last]))
+    numbered = f"{rows}, row_number() OVER (ORDER BY {forward}) AS _rn {source.text}"
     return Page(
         Sql(f"SELECT * FROM ({numbered}) {alias} WHERE {alias}._rn <= %s "
             f"ORDER BY {back} LIMIT %s", [*source.params, first + 1, last + 2]),
@@ -198,35 +198,52 @@ def statement(connection: Connection, parts: dict, alias: str, args: dict, calle
     page = _page(first, last, Sql(f"{table} WHERE {cond.text}", cond.params), keys, order,
                  alias)
     cursor = cursors.cursor_sql([(f"{alias}._o{i}", kind) for i, kind in enumerate(kinds)])
-    outer, back = _outer(alias, order), _outer(alias, order, REVERSED)
-    values, params, edges = [], [], False
+    edges = _Edges(alias, order, cursor)
+    values = []
     for key, (kind, what) in parts.items():
         if kind == "const":
-            values.append(f"'{key}', {what}")
+            values.append(Sql(f"'{key}', {what}"))
         elif kind == "count":
-            values.append(f"'{key}', (SELECT count(*) {table} WHERE {where.text})")
-            params += where.params
+            values.append(Sql(f"'{key}', (SELECT count(*) {table} WHERE {where.text})",
+                              where.params))
         elif kind == "pageInfo":
-            info = []
-            for info_key, name in what:
-                value = {"__typename": Sql("'PageInfo'"), "hasNextPage": page.has_next,
-                         "hasPreviousPage": page.has_previous,
-                         "startCursor": Sql(f"(SELECT {cursor} FROM edge {alias} "
-                                            f"ORDER BY {outer} LIMIT 1)"),
-                         "endCursor": Sql(f"(SELECT {cursor} FROM edge {alias} "
-                                          f"ORDER BY {back} LIMIT 1)")}[name]
-                info.append(f"'{info_key}', {value.text}")
-                params += value.params
-                edges = edges or name.endswith("Cursor")
-            values.append(f"'{key}', json_build_object({', '.join(info)})")
+            values.append(edges.page_info(key, what, page))
         else:
-            edge = ", ".join(f"'{edge_key}', {cursor if sql is None else sql}"
-                             for edge_key, sql in what)
-            values.append(f"'{key}', COALESCE((SELECT json_agg(json_build_object({edge}) "
-                          f"ORDER BY {outer}) FROM edge {alias}), '[]'::json)")
-            edges = True
+            values.append(edges.all(key, what))
     ctes = f"page AS MATERIALIZED ({page.page.text})"
-    if edges:
+    if edges.used:
         ctes += f", edge AS ({page.edge.text})"
-    return Sql(f"WITH {ctes} SELECT json_build_object({', '.join(values)})::text",
-               [*page.page.params, *(page.edge.params if edges else ()), *params])
+    return Sql(f"WITH {ctes} SELECT json_build_object({', '.join(v.text for v in values)})"
+               "::text", [*page.page.params, *(page.edge.params if edges.used else ()),
+                          *(param for value in values for param in value.params)])
+
+
+class _Edges:
+    """The parts of a connection's JSON read from the `edge` CTE (the edges' rows)."""
+
+    def __init__(self, alias: str, order, cursor: str) -> None:
+        self.alias, self.cursor, self.used = alias, cursor, False
+        self.forward, self.backward = _outer(alias, order), _outer(alias, order, REVERSED)
+
+    def all(self, key: str, fields: list[tuple[str, str | None]]) -> Sql:
+        self.used = True
+        edge = ", ".join(f"'{name}', {self.cursor if sql is None else sql}"
+                         for name, sql in fields)
+        return Sql(f"'{key}', COALESCE((SELECT json_agg(json_build_object({edge}) "
+                   f"ORDER BY {self.forward}) FROM edge {self.alias}), '[]'::json)")
+
+    def page_info(self, key: str, fields: list[tuple[str, str]], page: Page) -> Sql:
+        parts, params = [], []
+        for name, field in fields:
+            value = {"__typename": Sql("'PageInfo'"), "hasNextPage": page.has_next,
+                     "hasPreviousPage": page.has_previous,
+                     "startCursor": self._end(self.forward),
+                     "endCursor": self._end(self.backward)}[field]
+            parts.append(f"'{name}', {value.text}")
+            params += value.params
+        return Sql(f"'{key}', json_build_object({', '.join(parts)})", params)
+
+    def _end(self, order: str) -> Sql:
+        """The cursor of the first edge in `order` (null when there is none)."""
+        self.used = True
+        return Sql(f"(SELECT {self.cursor} FROM edge {self.alias} ORDER BY {order} LIMIT 1)")
