@@ -19,8 +19,8 @@ relay_max_results (neither: every row, the existing path's), any selection of
 (anonymous myBookings, non-staff bookings: permission_denied) and cursors it did not write
 go the existing path.
 
-    WITH page AS MATERIALIZED (SELECT row.*, <order keys> FROM ... ORDER BY ... LIMIT n),
-         edge AS (the edges' rows of page)
+    WITH page AS MATERIALIZED (SELECT row.id, <order keys> FROM ... ORDER BY ... LIMIT n),
+         edge AS (the edges of page, each joined back to its row)
     SELECT json_build_object('edges', (json_agg of edge, in order), 'pageInfo', ...,
                              'totalCount', count(...))
 """
@@ -142,8 +142,10 @@ def _order(connection: Connection, alias: str, args: dict, caller, joins: Joins)
 
 @dataclass
 class Page:
-    """The rows of one page: `page` (the CTE of page rows, from `source`), `edge` (the
-    edges' rows of it, selected from `page` as `alias`) and the two flags, as SQL."""
+    """The rows of one page: `page` (the CTE of the page's ids and order keys, from
+    `source`), `edge` (the edges among them, each joined back to its row of `table`, as
+    `alias`) and the two flags, as SQL. Only the narrow keys are sorted: a whole row would
+    be carried through the sort of every candidate (6 ms more for 10k resources)."""
 
     page: Sql
     edge: Sql
@@ -151,28 +153,31 @@ class Page:
     has_previous: Sql
 
 
-def _page(first, last, source: Sql, keys: str, order, alias: str) -> Page:
+def _page(first, last, source: Sql, keys: str, order, table: str, alias: str) -> Page:
     forward = ", ".join(f"{expression} {direction}" for expression, direction in order)
     backward = ", ".join(f"{expression} {REVERSED[direction]}" for expression, direction in order)
-    rows = f"SELECT {alias}.*, {keys}"
-    back = _outer(alias, order, REVERSED)
+    rows = f"SELECT {alias}.id AS _id, {keys}"
+    back = _outer("p", order, REVERSED)
+
+    def edge(kept: str, order_by: str, params: list) -> Sql:
+        return Sql(f"SELECT {alias}.*, p.* FROM (SELECT * FROM page p{kept} ORDER BY "
+                   f"{order_by} LIMIT %s) p JOIN {table} {alias} ON {alias}.id = p._id", params)
+
     if last is None:
         return Page(Sql(f"{rows} {source.text} ORDER BY {forward} LIMIT %s",
                         [*source.params, first + 1]),
-                    Sql(f"SELECT * FROM page {alias} ORDER BY {_outer(alias, order)} LIMIT %s",
-                        [first]),
+                    edge("", _outer("p", order), [first]),
                     Sql("(SELECT count(*) FROM page) > %s", [first]), Sql("false"))
     if first is None:
         return Page(Sql(f"{rows} {source.text} ORDER BY {backward} LIMIT %s",
                         [*source.params, last + 1]),
-                    Sql(f"SELECT * FROM page {alias} ORDER BY {back} LIMIT %s", [last]),
+                    edge("", back, [last]),
                     Sql("false"), Sql("(SELECT count(*) FROM page) > %s", [last]))
     numbered = f"{rows}, row_number() OVER (ORDER BY {forward}) AS _rn {source.text}"
     return Page(
-        Sql(f"SELECT * FROM ({numbered}) {alias} WHERE {alias}._rn <= %s "
-            f"ORDER BY {back} LIMIT %s", [*source.params, first + 1, last + 2]),
-        Sql(f"SELECT * FROM page {alias} WHERE {alias}._rn <= %s ORDER BY {back} LIMIT %s",
-            [first, last]),
+        Sql(f"SELECT * FROM ({numbered}) p WHERE p._rn <= %s ORDER BY {back} LIMIT %s",
+            [*source.params, first + 1, last + 2]),
+        edge(" WHERE p._rn <= %s", back, [first, last]),
         Sql("EXISTS (SELECT FROM page WHERE _rn > %s)", [first]),
         Sql("(SELECT count(*) FROM page WHERE _rn <= %s) > %s", [first, last]))
 
@@ -196,7 +201,7 @@ def statement(connection: Connection, parts: dict, alias: str, args: dict, calle
     table = f"FROM {TYPES[connection.type_name].name} {alias}{joins.sql()}"
     keys = ", ".join(f"{expression} AS _o{i}" for i, (expression, _) in enumerate(order))
     page = _page(first, last, Sql(f"{table} WHERE {cond.text}", cond.params), keys, order,
-                 alias)
+                 TYPES[connection.type_name].name, alias)
     cursor = cursors.cursor_sql([(f"{alias}._o{i}", kind) for i, kind in enumerate(kinds)])
     edges = _Edges(alias, order, cursor)
     values = []
