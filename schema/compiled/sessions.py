@@ -15,6 +15,10 @@ verify) returns None: the existing path answers, and does its writes.
 Decoded sessions are kept by key with the data they were decoded from, so that a session
 whose row did not change is not verified and decoded again; the row and the user are read
 on every request all the same.
+
+The caller's role then sets the timeouts of all the request's statements, as for a bearer
+token; the existing path reads a session only when a resolver asks for the user, so there a
+read that never does (the catalogue alone) runs with the anonymous limits.
 """
 
 from importlib import import_module
