@@ -3,8 +3,9 @@ Django view, served from ASGI in one thread hop.
 
 A query the compiler covers (schema/compiled/) is answered on the event loop, one SQL
 statement per root field through psycopg's async pool: no thread, no ORM, no resolvers.
-Every other request (mutations, uncovered fields, session cookies, bad input whose coded
-error the existing path owns) goes the way described below, unchanged.
+Every other request (mutations, uncovered fields, sessions the compiled path does not
+take, bad input whose coded error the existing path owns) goes the way described below,
+unchanged.
 
 The operation (authentication, every resolver, every query, the JSON) runs in one worker
 thread, as the sync view does; the event loop only reads the body, watches for the client

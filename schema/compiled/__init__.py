@@ -11,14 +11,17 @@ prepared statement through psycopg's async pool; the answer is spliced from the 
     filters.py      filter and ordering inputs as SQL conditions (parameters only)
     roots.py        root fields (resource, resources, venues, ...) as statements
     connections.py  cursor connections (bookings, myBookings, resourceConnection)
+    cursors.py      strawberry-django's ordered cursors written in SQL, read back as keysets
     arguments.py    root arguments without graphql-core when variables are scalars
     driven.py       root fields answered by a selector's own statements (Driven, Shape)
     availability.py availability and firstFreeSlot as driven root fields
     search.py       `search`, driven: search/'s vocabulary look-up and search statement
     plan.py         a document to its plan, decided once per (text, operation)
+    sessions.py     session-cookie callers: get_user()'s checks on the async pool
     serve.py        the async pool, the caller, timeouts, errors, the answer
 
-Anything not covered (mutations, subscriptions, other fields, cursors, session cookies,
-values the existing path answers with an error) goes the existing path, unchanged.
+Anything not covered (mutations, subscriptions, other fields, cursors the connection did
+not write, sessions but a valid one of an active user, values the existing path answers
+with an error) goes the existing path, unchanged.
 tests/schema/compiled/ proves the answers equal on documented and generated documents.
 """

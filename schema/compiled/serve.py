@@ -1,10 +1,11 @@
 """Covered reads served on the event loop: psycopg's async pool, no thread hop at all.
 
 `prepare(scope, body)` decides, without I/O, whether a POST /graphql request is one the
-compiler covers: a JSON body with a query operation of covered root fields (plan.py), no
-session cookie (sessions are Django's to read; those requests go the existing path), a
-host Django would serve. `CompiledRequest.answer()` then resolves a bearer token (one
-statement; an unusable token goes the existing path, which answers 401), sets the
+compiler covers: a JSON body with a query operation of covered root fields (plan.py), not
+both a bearer token and a session cookie, a host Django would serve.
+`CompiledRequest.answer()` then resolves a bearer token (one statement; an unusable token
+goes the existing path, which answers 401) or a session cookie (sessions.py: one
+statement; any session but a valid one of an active user goes the existing path), sets the
 timeouts of the caller's role when the pooled session holds another role's
 (schema/guard.py's rule), and runs one prepared statement per root field. The answer is
 `{"data": {...}}` spliced from each field's JSON text as PostgreSQL wrote it (no parse in
@@ -34,6 +35,7 @@ from schema.compiled.driven import drive_async
 from schema.compiled.plan import plan_for
 from schema.compiled.roots import ANONYMOUS, Caller
 from schema.compiled.selection import Unsupported
+from schema.compiled.sessions import session_caller
 from schema.errors import DATABASE_ERRORS
 
 logger = logging.getLogger("rangebook.api")
@@ -48,8 +50,10 @@ TOKEN_USER = (
 
 
 class CompiledRequest:
-    def __init__(self, plan, payload: dict, authorization: str | None) -> None:
+    def __init__(self, plan, payload: dict, authorization: str | None,
+                 session: str | None = None) -> None:
         self.plan, self.payload, self.authorization = plan, payload, authorization
+        self.session = session  # the session cookie's value, never with `authorization`
 
     async def answer(self) -> bytes | None:
         """The answer's JSON, or None: the existing path must answer this request (also
@@ -57,14 +61,16 @@ class CompiledRequest:
         timer = Timer()
         variables = self.payload.get("variables")
         try:
-            if self.authorization is None:  # anonymous: checked before taking a session
+            signed_in = self.authorization is not None or self.session is not None
+            if not signed_in:  # anonymous: checked before taking a database session
                 caller, statements = ANONYMOUS, self.plan.statements(variables, ANONYMOUS)
                 if all(s.constant is not None for s in statements):  # { __typename }
                     return self._done(timer, assemble([(s, s.constant, None)
                                                        for s in statements]))
             async with POOL.connection() as db:
-                if self.authorization is not None:
-                    caller = await _caller(db, self.authorization)
+                if signed_in:
+                    caller = await (_caller(db, self.authorization) if self.session is None
+                                    else session_caller(db, self.session))
                     if caller is None:
                         return None
                     statements = self.plan.statements(variables, caller)
@@ -166,10 +172,13 @@ def prepare(scope, body: bytes) -> CompiledRequest | None:
     config = _config()
     if (scope.get("method") != "POST" or config.https_only
             or not headers.get(b"content-type", b"").startswith(b"application/json")
-            or not _host_allowed(config, headers.get(b"host"))
-            or (b"cookie" in headers and parse_cookie(headers[b"cookie"].decode("latin-1"))
-                .get(config.session_cookie))):
+            or not _host_allowed(config, headers.get(b"host"))):
         return None
+    authorization = _header(scope, b"authorization") if b"authorization" in headers else None
+    session = (parse_cookie(_header(scope, b"cookie")).get(config.session_cookie) or None
+               if b"cookie" in headers else None)  # empty: get_user() is not asked
+    if session is not None and authorization is not None:
+        return None  # the existing path reads the token and ignores the cookie: its own
     try:
         payload = json.loads(body)
     except (ValueError, RecursionError):
@@ -183,9 +192,12 @@ def prepare(scope, body: bytes) -> CompiledRequest | None:
     plan = plan_for(payload["query"], name)
     if plan is None:
         return None
-    authorization = headers.get(b"authorization")
-    return CompiledRequest(plan, payload, authorization.decode("latin-1")
-                           if authorization is not None else None)
+    return CompiledRequest(plan, payload, authorization, session)
+
+
+def _header(scope, name: bytes) -> str:
+    """A header as Django's ASGIRequest.META holds it: repeated ones joined by ","."""
+    return ",".join(value.decode("latin-1") for key, value in scope["headers"] if key == name)
 
 
 class _Config:

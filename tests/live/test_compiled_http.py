@@ -13,6 +13,7 @@ from django.db import connection
 from psycopg_pool import AsyncConnectionPool
 
 from accounts.models import api_token_create
+from booking.services import booking_book
 from config.asgi import application
 from schema.compiled import serve
 from tests.conftest import make_resource
@@ -34,8 +35,8 @@ def ask(query: str, headers: dict | None = None) -> tuple[int, dict, dict, int]:
     return status, response_headers, json.loads(body), hops
 
 
-# A session cookie sends a request the existing path (sessions are Django's to read); an
-# unknown one is an anonymous caller, as no cookie is.
+# An unknown session cookie sends a request the existing path (which answers it as an
+# anonymous caller, as when there is no cookie); so does a cookie with a token.
 EXISTING_PATH = {"Cookie": "sessionid=not-a-session"}
 
 
@@ -147,3 +148,30 @@ def test_a_client_that_leaves_has_its_statement_cancelled(venue, category):
     assert sent == ["body"]  # nothing answered to nobody
     assert elapsed < 0.9  # before the anonymous lock_timeout (1 s) would have ended it
     assert waiting == 0  # the statement is gone from the server
+
+
+def test_cursor_pages_walk_as_on_the_existing_path(venue, category, staff, customer, at):
+    for name in ("Café Grün", "Havel Room", "Zoë 🚀"):
+        room = make_resource(venue, category, name=name)
+        booking_book(resource=room, customer=customer, party_size=1, starts_at=at(9),
+                     ends_at=at(10))
+    _, token = api_token_create(user=staff, name="cursors")
+    bearer = {"Authorization": f"Bearer {token}"}
+    pages, cursor = [], ""
+    for field, headers in (("resourceConnection", {}), ("bookings", bearer)):
+        for size, after in (("first: 1", "after"), ("last: 1", "before")):
+            while cursor is not None:
+                query = (f'{{ c: {field}({size}, {after}: "{cursor}") {{ pageInfo '
+                         "{ hasNextPage hasPreviousPage startCursor endCursor } "
+                         "edges { cursor node { id } } } }")
+                _, _, answer, hops = ask(query, headers)
+                _, _, existing, existing_hops = ask(query, {**headers, **EXISTING_PATH})
+                assert (answer, hops, existing_hops) == (existing, 0, 1)
+                page = answer["data"]["c"]
+                pages.append(len(page["edges"]))
+                more = page["pageInfo"]["hasNextPage" if after == "after" else "hasPreviousPage"]
+                cursor = page["pageInfo"]["endCursor" if after == "after" else "startCursor"]
+                cursor = cursor if more else None
+            cursor = ""
+
+    assert pages == [1, 1, 1] * 4

@@ -39,7 +39,7 @@ QUERIES = [
          resource { name venue { name } amenities { name } } } } } }""",
     """{ myBookings(first: 100) { edges { cursor node { reference } } } }""",
 ]
-COMPILED = {QUERIES[0], QUERIES[1], RESOURCES, QUERIES[3], QUERIES[6]}
+COMPILED = {QUERIES[0], QUERIES[1], RESOURCES, QUERIES[3], QUERIES[6], QUERIES[7]}
 
 
 def catalogue(venue, category, count: int) -> list:

@@ -1,7 +1,8 @@
 """Hypothesis strategies for documents the compiler covers: selections of every covered
 type (nested lists, aliases, inline and named fragments, @skip/@include by variable,
 __typename), and root fields with filters (every range operator, text lookups, AND/OR/NOT),
-orderings and pages, given inline or as variables."""
+orderings and pages, given inline or as variables; connections with first/last and cursors
+(CursorOf: read from the existing path by the test) of their ordering or of another."""
 
 import json
 
@@ -212,23 +213,49 @@ def booking_filter(depth: int = 0):
     return st.fixed_dictionaries({}, optional=plain)
 
 
-CONNECTION = "{ totalCount pageInfo { hasNextPage hasPreviousPage } edges { node { %s } } }"
+PAGE_INFO = ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor", "__typename"]
+
+
+class CursorOf:
+    """A cursor variable's value still to be read: the cursor of the `index`-th row (modulo
+    their number) that `field` answers ordered by `ordering` (not necessarily the drawn
+    document's: a foreign cursor), as the existing path writes it; None when it has none."""
+
+    def __init__(self, field: str, ordering: list, index: int) -> None:
+        self.field, self.ordering, self.index = field, ordering, index
+
+
+def booking_ordering():
+    return st.lists(st.sampled_from([{"start": d} for d in DIRECTIONS]
+                                    + [{"createdAt": "ASC"}, {"reference": "DESC"}]),
+                    max_size=2)
 
 
 @st.composite
 def connection(draw, doc: Document, kind: str) -> str:
     node = "Resource" if kind == "resourceConnection" else "Booking"
-    args = [draw(argument(doc, "first", "Int", draw(st.integers(0, 5))))]
+    orderings = resource_ordering() if node == "Resource" else booking_ordering()
+    sizes = {name: draw(st.none() | st.integers(0, 5)) for name in ("first", "last")}
+    if sizes == {"first": None, "last": None}:
+        sizes["first"] = draw(st.integers(0, 5))
+    args = [draw(argument(doc, name, "Int", size)) for name, size in sizes.items()
+            if size is not None]
     if draw(st.booleans()):
         args.append(draw(argument(doc, "filters", f"{node}Filter", draw(
             resource_filter() if node == "Resource" else booking_filter()))))
+    order = []
     if draw(st.booleans()):
-        order = (resource_ordering() if node == "Resource" else st.lists(st.sampled_from(
-            [{"start": d} for d in DIRECTIONS] + [{"createdAt": "ASC"}, {"reference": "DESC"}]),
-            max_size=2))
-        args.append(draw(argument(doc, "ordering", f"[{node}Order!]", draw(order),
-                                  enums=True)))
-    return f"{kind}({', '.join(args)}) " + CONNECTION % draw(selection(doc, node))
+        order = draw(orderings)
+        args.append(draw(argument(doc, "ordering", f"[{node}Order!]", order, enums=True)))
+    for name in ("after", "before"):
+        if draw(st.booleans()):
+            of = order if draw(st.integers(0, 5)) else draw(orderings)
+            cursor = CursorOf(kind, of, draw(st.integers(0, 9)))
+            args.append(f"{name}: {doc.variable(name, 'String', cursor)}")
+    info = draw(st.lists(st.sampled_from(PAGE_INFO), min_size=1, max_size=4))
+    edge = "cursor " if draw(st.booleans()) else ""
+    return (f"{kind}({', '.join(args)}) {{ totalCount pageInfo {{ {' '.join(info)} }} "
+            f"edges {{ {edge}node {{ {draw(selection(doc, node))} }} }} }}")
 
 
 @st.composite

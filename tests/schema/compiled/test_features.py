@@ -109,7 +109,6 @@ def test_fragments_aliases_and_directives(catalogue):
 
 @pytest.mark.parametrize("document", [
     "mutation { cancelBooking(reference: \"X\") { __typename } }",
-    "{ resourceConnection(first: 2) { edges { cursor node { name } } } }",
     "{ __schema { queryType { name } } }",
     "{ resources { nope } }",
     "{ resources { name",

@@ -1,6 +1,6 @@
 """Random documents (selections.py) answer the same through the compiled path as through
 the existing path, for anonymous callers, customers and staff, in one statement per root
-field."""
+field; connections' cursors are the existing path's own, of the drawn ordering or another."""
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from schema.compiled.selection import Unsupported
 from tests.schema.compiled.conftest import compiled, existing, plan_for, root_fields
-from tests.schema.compiled.selections import documents
+from tests.schema.compiled.selections import CursorOf, documents
 
 USERS = [None, "ada", "bob", "staff"]
 
@@ -19,6 +19,8 @@ USERS = [None, "ada", "bob", "staff"]
 def test_compiled_answer_equals_existing(catalogue, data, django_assert_num_queries):
     document, variables = data.draw(documents(catalogue))
     user = catalogue["users"].get(data.draw(st.sampled_from(USERS)))
+    variables = {name: cursor_of(value, user) if isinstance(value, CursorOf) else value
+                 for name, value in variables.items()}
     expected = existing(document, variables, user)
     if "errors" in expected:  # refused (a permission, a document limit): the existing path's
         # A document over a limit (say 21 aliases, counting a fragment's each time it is
@@ -32,3 +34,12 @@ def test_compiled_answer_equals_existing(catalogue, data, django_assert_num_quer
         answer = compiled(document, variables, user, "Drawn")
 
     assert answer == expected, document
+
+
+def cursor_of(of: CursorOf, user) -> str | None:
+    """The cursor `of` names, as the existing path writes it for this user."""
+    node = "Resource" if of.field == "resourceConnection" else "Booking"
+    answer = existing(f"query ($o: [{node}Order!]!) {{ c: {of.field}(first: 100, "
+                      "ordering: $o) { edges { cursor } } }", {"o": of.ordering}, user)
+    edges = (answer["data"] or {}).get("c", {}).get("edges") if answer["data"] else None
+    return edges[of.index % len(edges)]["cursor"] if edges else None
