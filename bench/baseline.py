@@ -111,19 +111,14 @@ SQL_EXPIRE_HOLDS = PGHISTORY + (
     '("booking_booking"."resource_id" = %s AND "booking_booking"."hold_expires_at" <= %s AND '
     '"booking_booking"."status" = %s AND "booking_booking"."blocked" && %s)')
 
+# The reference, the trigger's blocked period and the timestamps come back from RETURNING
+# (their database defaults); the answer is made from the inserted row, as the API's is
+# when the selection stays on the booking's columns (schema/booking/mutations.py).
 SQL_INSERT = PGHISTORY + (
     'INSERT INTO "booking_booking" ("reference", "resource_id", "customer_id", "party_size", '
     '"period", "blocked", "status", "hold_expires_at", "created_at", "updated_at") VALUES '
-    "(DEFAULT, %s, %s, %s, %s::tstzrange, %s::tstzrange, %s, %s, DEFAULT, DEFAULT) RETURNING "
-    + _columns("booking_booking", "id", "reference", "created_at", "updated_at"))
-
-SQL_REFRESH = ("SELECT " + _columns("booking_booking", "id", "reference", "blocked", "updated_at")
-               + ' FROM "booking_booking" WHERE "booking_booking"."id" = %s LIMIT 21')
-
-# The booking as the optimizer loads it for the selection of bench/api_operations.py.
-SQL_BOOKING_OUT = (
-    "SELECT " + _columns("booking_booking", "id", "reference", "party_size", "period", "status")
-    + ' FROM "booking_booking" WHERE "booking_booking"."id" = %s LIMIT 21')
+    "(DEFAULT, %s, %s, %s, %s::tstzrange, DEFAULT, %s, %s, DEFAULT, DEFAULT) RETURNING "
+    + _columns("booking_booking", "id", "reference", "blocked", "created_at", "updated_at"))
 
 
 # --- operations: variables in, the `data` of the GraphQL answer out -------------------
@@ -217,21 +212,22 @@ async def book(db, variables, request):
     resource_id, turnaround = rows[0][0], rows[0][7]
     period = Range(_instant(booking["period"]["lower"]), _instant(booking["period"]["upper"]),
                    "[)")
+    party_size = booking.get("partySize", 1)
     try:
-        pk = await _insert(db, request, user, resource_id, turnaround, period,
-                           booking.get("partySize", 1))
+        pk, reference = await _insert(db, request, user, resource_id, turnaround, period,
+                                      party_size)
     except errors.ExclusionViolation:
         return {"book": {"__typename": "BookingConflictError", "code": "booking_conflict"}}
-    _, reference, party_size, booked, status = (await _rows(db, SQL_BOOKING_OUT, [pk]))[0]
     return {"book": {"__typename": "Booking", "id": _gid("Booking", pk), "reference": reference,
-                     "status": status.upper(), "partySize": party_size,
-                     "period": {"lower": _iso(booked.lower), "upper": _iso(booked.upper)}}}
+                     "status": "CONFIRMED", "partySize": party_size,
+                     "period": {"lower": _iso(period.lower), "upper": _iso(period.upper)}}}
 
 
-async def _insert(db, request, user, resource_id, turnaround, period, party_size) -> int:
-    """The service's transaction: lock, check hours, expire stale holds, insert."""
+async def _insert(db, request, user, resource_id, turnaround, period,
+                  party_size) -> tuple[int, str]:
+    """The service's transaction: lock, check hours, expire stale holds, insert; the new
+    booking's id and reference."""
     history = _history(request, user=user)
-    savepoint = f'"s{id(request)}_x1"'
     await _execute(db, "BEGIN")
     try:
         await _rows(db, SQL_LOCK, [[resource_id]])
@@ -239,21 +235,13 @@ async def _insert(db, request, user, resource_id, turnaround, period, party_size
         blocked = Range(period.lower, period.upper + turnaround, "[)")
         await _execute(db, SQL_EXPIRE_HOLDS, [*history, "expired", resource_id, _now(), "held",
                                               blocked])
-        await _execute(db, PGHISTORY + f"SAVEPOINT {savepoint}", history)
-        try:
-            rows = await _rows(db, SQL_INSERT, [*history, resource_id, user, party_size, period,
-                                                None, "confirmed", None])
-        except errors.ExclusionViolation:
-            await _execute(db, f"ROLLBACK TO SAVEPOINT {savepoint}")
-            await _execute(db, PGHISTORY + f"RELEASE SAVEPOINT {savepoint}", history)
-            raise
-        await _execute(db, PGHISTORY + f"RELEASE SAVEPOINT {savepoint}", history)
-        await _rows(db, SQL_REFRESH, [rows[0][0]])
+        rows = await _rows(db, SQL_INSERT, [*history, resource_id, user, party_size, period,
+                                            "confirmed", None])
     except BaseException:
         await _execute(db, "ROLLBACK")
         raise
     await _execute(db, "COMMIT")
-    return rows[0][0]
+    return rows[0][0], rows[0][1]
 
 
 async def _token_user(db, request) -> int | None:

@@ -160,20 +160,33 @@ def _booking_create(*, resource, customer, party_size, starts_at, ends_at, actor
     now = timezone.now()
     period = _period(starts_at, ends_at)
     expiry = now + dt.timedelta(minutes=settings.RANGEBOOK_HOLD_MINUTES)
-    booking = Booking(
-        resource=resource,
-        customer=customer,
-        party_size=party_size,
-        period=period,
-        status=status,
-        hold_expires_at=expiry if status == BookingStatus.HELD else None,
-    )
-    with _audit(actor), transaction.atomic():
-        _lock_resources(resource)
-        _check_rules(resource, party_size, period, now=now)
-        _expire_overlapping_holds(resource, period, now=now)
-        _save(booking)
-    return booking
+    with _audit(actor):
+        for attempt in range(1, REFERENCE_ATTEMPTS + 1):
+            booking = Booking(
+                resource=resource,
+                customer=customer,
+                party_size=party_size,
+                period=period,
+                status=status,
+                hold_expires_at=expiry if status == BookingStatus.HELD else None,
+            )
+            try:
+                with transaction.atomic():
+                    _lock_resources(resource)
+                    _check_rules(resource, party_size, period, now=now)
+                    _expire_overlapping_holds(resource, period, now=now)
+                    # The INSERT returns the drawn reference, the trigger's blocked period
+                    # and the timestamps (their database defaults): nothing to read back.
+                    booking.save()
+            except IntegrityError as exc:
+                # The database draws each reference (8 of 31 symbols); a repeat is rare,
+                # and the whole transaction is tried again rather than paying for a
+                # savepoint around every insert.
+                if _is_reference_clash(exc) and attempt < REFERENCE_ATTEMPTS:
+                    continue
+                raise _domain_error(exc, booking) from exc
+            return booking
+    raise AssertionError("unreachable")
 
 
 def _period(starts_at: dt.datetime, ends_at: dt.datetime) -> Range:

@@ -399,3 +399,30 @@ def test_reference_clash_draws_a_new_reference(room, customer, at):
     assert draws == 2
     assert second.reference != first.reference and second.reference.startswith("RB-")
     assert Booking.objects.count() == 2
+
+
+def test_reference_clash_retries_the_whole_transaction_once_recorded(room, customer, at):
+    first = book(room, customer, at(9), at(10))
+    stale = hold(room, customer, at(11), at(12))
+    age_hold(stale)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP SEQUENCE clash_once;"
+            "CREATE OR REPLACE FUNCTION booking_new_reference() RETURNS text LANGUAGE sql AS $$"
+            f" SELECT CASE WHEN nextval('clash_once') = 1 THEN '{first.reference}'"
+            "  ELSE 'RB-' || upper(substr(md5(random()::text), 1, 8)) END $$;"
+        )
+
+    second = book(room, customer, at(11), at(12))
+
+    # The stale hold in the way was expired by the attempt that stood, and the audit trail
+    # holds what was committed, once, with its actor.
+    events = Booking.pgh_event_model.objects.order_by("pgh_id")
+    assert list(events.filter(pgh_obj=stale).values_list("pgh_label", "status")) == [
+        ("insert", "held"), ("update", "held"), ("update", "expired")]
+    assert list(events.filter(pgh_obj=second).values_list(
+        "pgh_label", "status", "pgh_context__metadata__user")) == [
+        ("insert", "confirmed", customer.pk)]
+    second_row = Booking.objects.get(pk=second.pk)
+    assert (second.reference, second.blocked, second.created_at, second.updated_at) == (
+        second_row.reference, second_row.blocked, second_row.created_at, second_row.updated_at)
