@@ -85,20 +85,16 @@ SQL_SLOTS = """
     ORDER BY r.id, run.first_start
 """  # noqa: E501 - booking/selectors.py's text, byte for byte
 
+# accounts.models.api_token_user and booking.selectors.resource_with_venue: written out.
 SQL_TOKEN_USER = (
-    "SELECT " + _columns("accounts_apitoken", "id", "user_id", "name", "key_digest", "hint",
-                         "created_at", "expires_at", "revoked_at")
-    + ", " + _columns("auth_user", *USER)
-    + ' FROM "accounts_apitoken" INNER JOIN "auth_user" ON ("accounts_apitoken"."user_id" = '
-    '"auth_user"."id") WHERE (("accounts_apitoken"."expires_at" IS NULL OR '
-    '"accounts_apitoken"."expires_at" > %s) AND "accounts_apitoken"."revoked_at" IS NULL AND '
-    '"auth_user"."is_active" AND "accounts_apitoken"."key_digest" = %s) '
-    'ORDER BY "accounts_apitoken"."created_at" DESC LIMIT 1')
+    "SELECT " + ", ".join(f'u."{name}"' for name in USER) + " FROM accounts_apitoken t"
+    " JOIN auth_user u ON u.id = t.user_id WHERE t.key_digest = %s AND t.revoked_at IS NULL"
+    " AND (t.expires_at IS NULL OR t.expires_at > %s) AND u.is_active")
 
 SQL_BOOK_RESOURCE = (
-    "SELECT " + _columns("booking_resource", *RESOURCE) + ", " + _columns("booking_venue", *VENUE)
-    + f' FROM "booking_resource" {JOIN_VENUE} WHERE "booking_resource"."id" = %s '
-    f"{BY_VENUE_AND_NAME} LIMIT 1")
+    "SELECT " + ", ".join(f'r."{name}"' for name in RESOURCE) + ", "
+    + ", ".join(f'v."{name}"' for name in VENUE)
+    + " FROM booking_resource r JOIN booking_venue v ON v.id = r.venue_id WHERE r.id = %s")
 
 SQL_LOCK = ("SELECT pg_advisory_xact_lock('booking_resource'::regclass::oid::int, id::int)"
             " FROM unnest(%s::bigint[]) AS id")
@@ -106,10 +102,9 @@ SQL_LOCK = ("SELECT pg_advisory_xact_lock('booking_resource'::regclass::oid::int
 SQL_CHECK_OPEN = ("SELECT booking_opening_time(%(id)s, %(p)s) @> %(p)s::tstzrange,"
                   "       booking_closed_time(%(id)s, %(p)s) && %(p)s::tstzrange")
 
-SQL_EXPIRE_HOLDS = PGHISTORY + (
-    'UPDATE "booking_booking" SET "status" = %s, "hold_expires_at" = NULL WHERE '
-    '("booking_booking"."resource_id" = %s AND "booking_booking"."hold_expires_at" <= %s AND '
-    '"booking_booking"."status" = %s AND "booking_booking"."blocked" && %s)')
+SQL_EXPIRE_HOLDS = PGHISTORY + (  # booking.services.EXPIRE_IN_THE_WAY
+    "UPDATE booking_booking SET status = %s, hold_expires_at = NULL"
+    " WHERE resource_id = %s AND status = %s AND hold_expires_at <= %s AND blocked && %s")
 
 # The reference, the trigger's blocked period and the timestamps come back from RETURNING
 # (their database defaults); the answer is made from the inserted row, as the API's is
@@ -233,7 +228,7 @@ async def _insert(db, request, user, resource_id, turnaround, period,
         await _rows(db, SQL_LOCK, [[resource_id]])
         await _rows(db, SQL_CHECK_OPEN, {"id": resource_id, "p": period})
         blocked = Range(period.lower, period.upper + turnaround, "[)")
-        await _execute(db, SQL_EXPIRE_HOLDS, [*history, "expired", resource_id, _now(), "held",
+        await _execute(db, SQL_EXPIRE_HOLDS, [*history, "expired", resource_id, "held", _now(),
                                               blocked])
         rows = await _rows(db, SQL_INSERT, [*history, resource_id, user, party_size, period,
                                             "confirmed", None])
@@ -249,8 +244,8 @@ async def _token_user(db, request) -> int | None:
     if not header.startswith("Bearer "):
         return None
     digest = hashlib.sha256(header.removeprefix("Bearer ").strip().encode()).hexdigest()
-    rows = await _rows(db, SQL_TOKEN_USER, [_now(), digest])
-    return rows[0][8] if rows else None
+    rows = await _rows(db, SQL_TOKEN_USER, [digest, _now()])
+    return rows[0][0] if rows else None
 
 
 async def search(db, variables, request):

@@ -16,7 +16,7 @@ from strawberry import relay
 from strawberry.types.nodes import SelectedField
 from strawberry_django.optimizer import optimize
 
-from booking import models, services
+from booking import models, selectors, services
 from booking.errors import BookingError
 from schema.booking.types import Booking
 from schema.common import DateTimeRangeInput
@@ -118,8 +118,7 @@ def _bounds(period: DateTimeRangeInput) -> dict[str, dt.datetime]:
 def _resource(global_id: relay.GlobalID) -> models.Resource:
     if global_id.type_name != "Resource":
         raise _NotFound("No such resource.")
-    resource = (models.Resource.objects.select_related("venue")
-                .filter(pk=_int(global_id.node_id)).first())
+    resource = selectors.resource_with_venue(pk=_int(global_id.node_id))
     if resource is None:
         raise _NotFound("No such resource.")
     return resource

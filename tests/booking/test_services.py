@@ -9,7 +9,7 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange, NumericRa
 from django.utils import timezone
 
 from booking.errors import BookingConflict, BookingError, HoldExpired
-from booking.models import Booking, Closure, OpeningHours, SpecialHours
+from booking.models import Booking, Closure, OpeningHours, Resource, SpecialHours
 from booking.services import (
     booking_book,
     booking_cancel,
@@ -96,6 +96,30 @@ def test_expired_hold_does_not_block_and_is_marked_expired(room, customer, other
     stale.refresh_from_db()
     assert (stale.status, stale.hold_expires_at) == ("expired", None)
     assert fresh.status == "confirmed"
+
+
+def test_only_stale_holds_in_the_way_are_expired(room, venue, category, customer,
+                                                other_customer, at):
+    # The turnaround extends the new booking's blocked period, to 10:30, into the 10:00
+    # hold's; the 10:45 hold is clear of it.
+    Resource.objects.filter(pk=room.pk).update(turnaround=dt.timedelta(minutes=30))
+    room.refresh_from_db()
+    elsewhere = make_resource(venue, category, name="Elsewhere")
+    in_the_way, after_turnaround, other_room = (
+        hold(room, customer, at(10), at(10, 15)), hold(room, customer, at(10, 45), at(11)),
+        hold(elsewhere, customer, at(9), at(10)))
+    fresh = hold(room, customer, at(12), at(13))
+    for stale in (in_the_way, after_turnaround, other_room):
+        age_hold(stale)
+    expected = set(Booking.objects.for_resource(room).stale_holds(now=timezone.now())
+                   .overlapping(DateTimeTZRange(at(9), at(10, 30), "[)")))
+
+    book(room, other_customer, at(9), at(10))
+
+    statuses = dict(Booking.objects.values_list("pk", "status"))
+    assert expected == {in_the_way}
+    assert [statuses[b.pk] for b in (in_the_way, after_turnaround, other_room, fresh)] == [
+        "expired", "held", "held", "held"]
 
 
 def test_live_hold_blocks(room, customer, other_customer, at):
