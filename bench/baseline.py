@@ -106,14 +106,14 @@ SQL_EXPIRE_HOLDS = PGHISTORY + (  # booking.services.EXPIRE_IN_THE_WAY
     "UPDATE booking_booking SET status = %s, hold_expires_at = NULL"
     " WHERE resource_id = %s AND status = %s AND hold_expires_at <= %s AND blocked && %s")
 
-# The reference, the trigger's blocked period and the timestamps come back from RETURNING
-# (their database defaults); the answer is made from the inserted row, as the API's is
-# when the selection stays on the booking's columns (schema/booking/mutations.py).
+# booking.services.INSERT_BOOKING: the reference, the trigger's blocked period and the
+# timestamps come back from RETURNING; the answer is made from the inserted row, as the
+# API's is when the selection stays on the booking's columns (schema/booking/mutations.py).
 SQL_INSERT = PGHISTORY + (
-    'INSERT INTO "booking_booking" ("reference", "resource_id", "customer_id", "party_size", '
-    '"period", "blocked", "status", "hold_expires_at", "created_at", "updated_at") VALUES '
-    "(DEFAULT, %s, %s, %s, %s::tstzrange, DEFAULT, %s, %s, DEFAULT, DEFAULT) RETURNING "
-    + _columns("booking_booking", "id", "reference", "blocked", "created_at", "updated_at"))
+    "INSERT INTO booking_booking (reference, resource_id, customer_id, party_size, period,"
+    " blocked, status, hold_expires_at, created_at, updated_at)"
+    " VALUES (DEFAULT, %s, %s, %s, %s, NULL, %s, %s, DEFAULT, DEFAULT)"
+    " RETURNING id, reference, blocked, created_at, updated_at")
 
 
 # --- operations: variables in, the `data` of the GraphQL answer out -------------------

@@ -400,9 +400,7 @@ class Booking(models.Model):
     period = DateTimeRangeField()
     # `period` extended by the resource's turnaround. Kept by the booking_set_blocked
     # trigger: `timestamptz + interval` is not immutable, so it cannot be generated.
-    # With a database default Django inserts DEFAULT and reads the trigger's value back
-    # from the INSERT's RETURNING, as it does the drawn reference: no second statement.
-    blocked = DateTimeRangeField(editable=False, null=True, blank=True, db_default=None)
+    blocked = DateTimeRangeField(editable=False, null=True, blank=True)
     status = models.CharField(max_length=10, choices=BookingStatus.choices)
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(db_default=Now(), editable=False)

@@ -450,3 +450,19 @@ def test_reference_clash_retries_the_whole_transaction_once_recorded(room, custo
     second_row = Booking.objects.get(pk=second.pk)
     assert (second.reference, second.blocked, second.created_at, second.updated_at) == (
         second_row.reference, second_row.blocked, second_row.created_at, second_row.updated_at)
+
+
+def test_a_new_booking_is_whole_and_saved_as_the_orm_leaves_it(room, customer, at):
+    Resource.objects.filter(pk=room.pk).update(turnaround=dt.timedelta(minutes=20))
+    room.refresh_from_db()
+
+    booking = hold(room, customer, at(9), at(10))
+
+    stored = Booking.objects.get(pk=booking.pk)
+    assert {f.attname: getattr(booking, f.attname) for f in Booking._meta.concrete_fields} == {
+        f.attname: getattr(stored, f.attname) for f in Booking._meta.concrete_fields}
+    assert booking.blocked == DateTimeTZRange(at(9), at(10, 20), "[)")
+    assert (booking._state.adding, booking._state.db) == (False, "default")
+    booking.party_size = 3
+    booking.save(update_fields=["party_size"])
+    assert Booking.objects.get().party_size == 3
