@@ -132,7 +132,7 @@ def _without_sql(op, variables):
     """The document executed while every root field returns what it returned before."""
     from schema import schema
 
-    root_fields = schema._schema.query_type.fields
+    root_fields = executing_schema(schema).query_type.fields
     answers = {}
     for i, v in enumerate(variables):
         captured = {}
@@ -158,6 +158,28 @@ def _without_sql(op, variables):
                 root_fields[name].resolve = resolve
 
     return run
+
+
+def executing_schema(schema):
+    """The graphql-core schema strawberry executes `schema`'s operations against (its own
+    is private), from a resolver's `info.schema`: graphql-core's public GraphQLResolveInfo,
+    seen by an extension added for one `{ __typename }`."""
+    from strawberry.extensions import SchemaExtension
+
+    seen = []
+
+    class Seen(SchemaExtension):
+        def resolve(self, _next, root, info, *args, **kwargs):
+            seen.append(info.schema)
+            return _next(root, info, *args, **kwargs)
+
+    extensions = schema.extensions
+    schema.extensions = (*extensions, Seen)
+    try:
+        schema.execute_sync("{ __typename }")
+    finally:
+        schema.extensions = extensions
+    return seen[0]
 
 
 def _recording(resolve, captured, name):

@@ -85,20 +85,16 @@ SQL_SLOTS = """
     ORDER BY r.id, run.first_start
 """  # noqa: E501 - booking/selectors.py's text, byte for byte
 
+# accounts.models.api_token_user and booking.selectors.resource_with_venue: written out.
 SQL_TOKEN_USER = (
-    "SELECT " + _columns("accounts_apitoken", "id", "user_id", "name", "key_digest", "hint",
-                         "created_at", "expires_at", "revoked_at")
-    + ", " + _columns("auth_user", *USER)
-    + ' FROM "accounts_apitoken" INNER JOIN "auth_user" ON ("accounts_apitoken"."user_id" = '
-    '"auth_user"."id") WHERE (("accounts_apitoken"."expires_at" IS NULL OR '
-    '"accounts_apitoken"."expires_at" > %s) AND "accounts_apitoken"."revoked_at" IS NULL AND '
-    '"auth_user"."is_active" AND "accounts_apitoken"."key_digest" = %s) '
-    'ORDER BY "accounts_apitoken"."created_at" DESC LIMIT 1')
+    "SELECT " + ", ".join(f'u."{name}"' for name in USER) + " FROM accounts_apitoken t"
+    " JOIN auth_user u ON u.id = t.user_id WHERE t.key_digest = %s AND t.revoked_at IS NULL"
+    " AND (t.expires_at IS NULL OR t.expires_at > %s) AND u.is_active")
 
 SQL_BOOK_RESOURCE = (
-    "SELECT " + _columns("booking_resource", *RESOURCE) + ", " + _columns("booking_venue", *VENUE)
-    + f' FROM "booking_resource" {JOIN_VENUE} WHERE "booking_resource"."id" = %s '
-    f"{BY_VENUE_AND_NAME} LIMIT 1")
+    "SELECT " + ", ".join(f'r."{name}"' for name in RESOURCE) + ", "
+    + ", ".join(f'v."{name}"' for name in VENUE)
+    + " FROM booking_resource r JOIN booking_venue v ON v.id = r.venue_id WHERE r.id = %s")
 
 SQL_LOCK = ("SELECT pg_advisory_xact_lock('booking_resource'::regclass::oid::int, id::int)"
             " FROM unnest(%s::bigint[]) AS id")
@@ -106,24 +102,18 @@ SQL_LOCK = ("SELECT pg_advisory_xact_lock('booking_resource'::regclass::oid::int
 SQL_CHECK_OPEN = ("SELECT booking_opening_time(%(id)s, %(p)s) @> %(p)s::tstzrange,"
                   "       booking_closed_time(%(id)s, %(p)s) && %(p)s::tstzrange")
 
-SQL_EXPIRE_HOLDS = PGHISTORY + (
-    'UPDATE "booking_booking" SET "status" = %s, "hold_expires_at" = NULL WHERE '
-    '("booking_booking"."resource_id" = %s AND "booking_booking"."hold_expires_at" <= %s AND '
-    '"booking_booking"."status" = %s AND "booking_booking"."blocked" && %s)')
+SQL_EXPIRE_HOLDS = PGHISTORY + (  # booking.services.EXPIRE_IN_THE_WAY
+    "UPDATE booking_booking SET status = %s, hold_expires_at = NULL"
+    " WHERE resource_id = %s AND status = %s AND hold_expires_at <= %s AND blocked && %s")
 
+# booking.services.INSERT_BOOKING: the reference, the trigger's blocked period and the
+# timestamps come back from RETURNING; the answer is made from the inserted row, as the
+# API's is when the selection stays on the booking's columns (schema/booking/mutations.py).
 SQL_INSERT = PGHISTORY + (
-    'INSERT INTO "booking_booking" ("reference", "resource_id", "customer_id", "party_size", '
-    '"period", "blocked", "status", "hold_expires_at", "created_at", "updated_at") VALUES '
-    "(DEFAULT, %s, %s, %s, %s::tstzrange, %s::tstzrange, %s, %s, DEFAULT, DEFAULT) RETURNING "
-    + _columns("booking_booking", "id", "reference", "created_at", "updated_at"))
-
-SQL_REFRESH = ("SELECT " + _columns("booking_booking", "id", "reference", "blocked", "updated_at")
-               + ' FROM "booking_booking" WHERE "booking_booking"."id" = %s LIMIT 21')
-
-# The booking as the optimizer loads it for the selection of bench/api_operations.py.
-SQL_BOOKING_OUT = (
-    "SELECT " + _columns("booking_booking", "id", "reference", "party_size", "period", "status")
-    + ' FROM "booking_booking" WHERE "booking_booking"."id" = %s LIMIT 21')
+    "INSERT INTO booking_booking (reference, resource_id, customer_id, party_size, period,"
+    " blocked, status, hold_expires_at, created_at, updated_at)"
+    " VALUES (DEFAULT, %s, %s, %s, %s, NULL, %s, %s, DEFAULT, DEFAULT)"
+    " RETURNING id, reference, blocked, created_at, updated_at")
 
 
 # --- operations: variables in, the `data` of the GraphQL answer out -------------------
@@ -227,43 +217,36 @@ async def book(db, variables, request):
     resource_id, turnaround = rows[0][0], rows[0][7]
     period = Range(_instant(booking["period"]["lower"]), _instant(booking["period"]["upper"]),
                    "[)")
+    party_size = booking.get("partySize", 1)
     try:
-        pk = await _insert(db, request, user, resource_id, turnaround, period,
-                           booking.get("partySize", 1))
+        pk, reference = await _insert(db, request, user, resource_id, turnaround, period,
+                                      party_size)
     except errors.ExclusionViolation:
         return {"book": {"__typename": "BookingConflictError", "code": "booking_conflict"}}
-    _, reference, party_size, booked, status = (await _rows(db, SQL_BOOKING_OUT, [pk]))[0]
     return {"book": {"__typename": "Booking", "id": _gid("Booking", pk), "reference": reference,
-                     "status": status.upper(), "partySize": party_size,
-                     "period": {"lower": _iso(booked.lower), "upper": _iso(booked.upper)}}}
+                     "status": "CONFIRMED", "partySize": party_size,
+                     "period": {"lower": _iso(period.lower), "upper": _iso(period.upper)}}}
 
 
-async def _insert(db, request, user, resource_id, turnaround, period, party_size) -> int:
-    """The service's transaction: lock, check hours, expire stale holds, insert."""
+async def _insert(db, request, user, resource_id, turnaround, period,
+                  party_size) -> tuple[int, str]:
+    """The service's transaction: lock, check hours, expire stale holds, insert; the new
+    booking's id and reference."""
     history = _history(request, user=user)
-    savepoint = f'"s{id(request)}_x1"'
     await _execute(db, "BEGIN")
     try:
         await _rows(db, SQL_LOCK, [[resource_id]])
         await _rows(db, SQL_CHECK_OPEN, {"id": resource_id, "p": period})
         blocked = Range(period.lower, period.upper + turnaround, "[)")
-        await _execute(db, SQL_EXPIRE_HOLDS, [*history, "expired", resource_id, _now(), "held",
+        await _execute(db, SQL_EXPIRE_HOLDS, [*history, "expired", resource_id, "held", _now(),
                                               blocked])
-        await _execute(db, PGHISTORY + f"SAVEPOINT {savepoint}", history)
-        try:
-            rows = await _rows(db, SQL_INSERT, [*history, resource_id, user, party_size, period,
-                                                None, "confirmed", None])
-        except errors.ExclusionViolation:
-            await _execute(db, f"ROLLBACK TO SAVEPOINT {savepoint}")
-            await _execute(db, PGHISTORY + f"RELEASE SAVEPOINT {savepoint}", history)
-            raise
-        await _execute(db, PGHISTORY + f"RELEASE SAVEPOINT {savepoint}", history)
-        await _rows(db, SQL_REFRESH, [rows[0][0]])
+        rows = await _rows(db, SQL_INSERT, [*history, resource_id, user, party_size, period,
+                                            "confirmed", None])
     except BaseException:
         await _execute(db, "ROLLBACK")
         raise
     await _execute(db, "COMMIT")
-    return rows[0][0]
+    return rows[0][0], rows[0][1]
 
 
 async def _token_user(db, request) -> int | None:
@@ -271,8 +254,8 @@ async def _token_user(db, request) -> int | None:
     if not header.startswith("Bearer "):
         return None
     digest = hashlib.sha256(header.removeprefix("Bearer ").strip().encode()).hexdigest()
-    rows = await _rows(db, SQL_TOKEN_USER, [_now(), digest])
-    return rows[0][8] if rows else None
+    rows = await _rows(db, SQL_TOKEN_USER, [digest, _now()])
+    return rows[0][0] if rows else None
 
 
 async def search(db, variables, request):

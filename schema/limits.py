@@ -49,6 +49,7 @@ from graphql.validation.rules import overlapping_fields_can_be_merged
 from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types.base import get_object_definition
 
 from schema.common import parse_datetime
 
@@ -84,13 +85,13 @@ class DocumentLimits(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         context.pre_execution_errors = validation_errors(
-            context.query, context.schema._schema, tuple(context.validation_rules))
+            context.query, graphql_schema(context.schema), tuple(context.validation_rules))
         yield
 
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
         check_input_depth(context.variables)
-        cost = estimate_cost(context.schema._schema, context.graphql_document,
+        cost = estimate_cost(graphql_schema(context.schema), context.graphql_document,
                              context.operation_name, context.variables or {})
         if cost > MAX_COST:
             raise limit_error(
@@ -98,6 +99,26 @@ class DocumentLimits(SchemaExtension):
                 "allowed. Ask for smaller pages, fewer resources or a shorter window.",
                 "query_too_costly", cost=cost, maxCost=MAX_COST)
         yield
+
+
+@functools.cache
+def graphql_schema(schema) -> GraphQLSchema:
+    """graphql-core's schema of a strawberry schema, by public ways (strawberry keeps its own
+    private): a GraphQLSchema of the very graphql-core types strawberry's schema converter
+    made for it, gathered from its root types as strawberry gathers them. Validation and
+    the cost estimate see the objects strawberry executes with (scalars' parsers, the
+    type definitions strawberry's own validation rules read); about 1 ms, once per schema.
+
+    It holds graphql-core's specified directives, which are all this schema has;
+    tests/abuse/test_public_schema.py checks it introspects and validates as strawberry's.
+    """
+    converter = schema.schema_converter
+
+    def root(type_):
+        return converter.from_object(get_object_definition(type_, strict=True)) if type_ else None
+
+    return GraphQLSchema(query=root(schema.query), mutation=root(schema.mutation),
+                         subscription=root(schema.subscription))
 
 
 # --- 1. parsing ------------------------------------------------------------------------

@@ -201,7 +201,8 @@ class GraphQLHTTPHandler(ASGIHandler):
         super().__init__()
 
     def load_middleware(self, is_async=False):
-        self._middleware_chain = None
+        """Nothing to load: the API runs no middleware (ASGIHandler's __init__ calls this),
+        and serves every request through serve(), never Django's get_response()."""
 
     async def __call__(self, scope, receive, send):
         await self.handle(scope, receive, send)
@@ -269,8 +270,8 @@ class GraphQLHTTPHandler(ASGIHandler):
                 response = self._respond(request, guard)
         finally:
             # request_finished: Django closes the database connection (back to the pool).
+            # Django's own handlers send it from response.close(), which nothing calls here.
             signals.request_finished.send(sender=self.__class__)
-        response._handler_class = self.__class__
         return response
 
     def _respond(self, request, guard: StatementGuard):

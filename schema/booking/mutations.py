@@ -13,9 +13,10 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from strawberry import relay
+from strawberry.types.nodes import SelectedField
 from strawberry_django.optimizer import optimize
 
-from booking import models, services
+from booking import models, selectors, services
 from booking.errors import BookingError
 from schema.booking.types import Booking
 from schema.common import DateTimeRangeInput
@@ -97,7 +98,7 @@ def _run(info, action):
         return NotFound(message=str(exc), code="not_found")
     except (DjangoValidationError, DjangoPermissionDenied, DataError) as exc:
         return error_from(exc)  # a DataError other than NUL text is raised again
-    return _for_output(info, booking.pk)
+    return _for_output(info, booking)
 
 
 def _bounds(period: DateTimeRangeInput) -> dict[str, dt.datetime]:
@@ -117,8 +118,7 @@ def _bounds(period: DateTimeRangeInput) -> dict[str, dt.datetime]:
 def _resource(global_id: relay.GlobalID) -> models.Resource:
     if global_id.type_name != "Resource":
         raise _NotFound("No such resource.")
-    resource = (models.Resource.objects.select_related("venue")
-                .filter(pk=_int(global_id.node_id)).first())
+    resource = selectors.resource_with_venue(pk=_int(global_id.node_id))
     if resource is None:
         raise _NotFound("No such resource.")
     return resource
@@ -140,8 +140,34 @@ def _int(value: str) -> int:
         raise _NotFound("No such resource.") from None
 
 
-def _for_output(info, pk: int) -> models.Booking:
-    """The booking with what the selection asks of it, joined and prefetched by the
-    optimizer: a fixed number of statements (one when the selection stays on the booking),
-    and no lazy loads later, which an async request could not make."""
-    return optimize(models.Booking.objects.filter(pk=pk), info).get()
+# Booking fields the service's own booking answers: its columns, every one of them set when
+# a service returns it (the INSERT's RETURNING, or read back after an UPDATE).
+OWN_FIELDS = frozenset({"__typename", "id", "reference", "partySize", "status",
+                        "holdExpiresAt", "createdAt", "updatedAt", "period", "blocked"})
+# Fragments that may select Booking fields in a BookingResult.
+BOOKING_TYPES = frozenset({None, "BookingResult", "Booking", "Node"})
+
+
+def _for_output(info, booking: models.Booking) -> models.Booking:
+    """The booking with what the selection asks of it: the service's own booking when the
+    selection stays on its columns (no statement), else read again with the selection's
+    relations joined and prefetched by the optimizer (a fixed number of statements), so no
+    lazy loads happen later, which an async request could not make. The caller may see the
+    booking either way: it is their own, or they are staff."""
+    # One field node per occurrence of the mutation's response key in the document.
+    if all(_own_fields_only(field.selections) for field in info.selected_fields):
+        return booking
+    return optimize(models.Booking.objects.filter(pk=booking.pk), info).get()
+
+
+def _own_fields_only(selections) -> bool:
+    """Whether the Booking fields selected (through any fragment that can apply to a
+    Booking) are all in OWN_FIELDS; @skip/@include are not read (selected = asked for)."""
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            if selection.name not in OWN_FIELDS:
+                return False
+        elif selection.type_condition in BOOKING_TYPES and not _own_fields_only(
+                selection.selections):
+            return False
+    return True

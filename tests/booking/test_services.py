@@ -9,7 +9,7 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange, NumericRa
 from django.utils import timezone
 
 from booking.errors import BookingConflict, BookingError, HoldExpired
-from booking.models import Booking, Closure, OpeningHours, SpecialHours
+from booking.models import Booking, Closure, OpeningHours, Resource, SpecialHours
 from booking.services import (
     booking_book,
     booking_cancel,
@@ -96,6 +96,30 @@ def test_expired_hold_does_not_block_and_is_marked_expired(room, customer, other
     stale.refresh_from_db()
     assert (stale.status, stale.hold_expires_at) == ("expired", None)
     assert fresh.status == "confirmed"
+
+
+def test_only_stale_holds_in_the_way_are_expired(room, venue, category, customer,
+                                                other_customer, at):
+    # The turnaround extends the new booking's blocked period, to 10:30, into the 10:00
+    # hold's; the 10:45 hold is clear of it.
+    Resource.objects.filter(pk=room.pk).update(turnaround=dt.timedelta(minutes=30))
+    room.refresh_from_db()
+    elsewhere = make_resource(venue, category, name="Elsewhere")
+    in_the_way, after_turnaround, other_room = (
+        hold(room, customer, at(10), at(10, 15)), hold(room, customer, at(10, 45), at(11)),
+        hold(elsewhere, customer, at(9), at(10)))
+    fresh = hold(room, customer, at(12), at(13))
+    for stale in (in_the_way, after_turnaround, other_room):
+        age_hold(stale)
+    expected = set(Booking.objects.for_resource(room).stale_holds(now=timezone.now())
+                   .overlapping(DateTimeTZRange(at(9), at(10, 30), "[)")))
+
+    book(room, other_customer, at(9), at(10))
+
+    statuses = dict(Booking.objects.values_list("pk", "status"))
+    assert expected == {in_the_way}
+    assert [statuses[b.pk] for b in (in_the_way, after_turnaround, other_room, fresh)] == [
+        "expired", "held", "held", "held"]
 
 
 def test_live_hold_blocks(room, customer, other_customer, at):
@@ -399,3 +423,46 @@ def test_reference_clash_draws_a_new_reference(room, customer, at):
     assert draws == 2
     assert second.reference != first.reference and second.reference.startswith("RB-")
     assert Booking.objects.count() == 2
+
+
+def test_reference_clash_retries_the_whole_transaction_once_recorded(room, customer, at):
+    first = book(room, customer, at(9), at(10))
+    stale = hold(room, customer, at(11), at(12))
+    age_hold(stale)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP SEQUENCE clash_once;"
+            "CREATE OR REPLACE FUNCTION booking_new_reference() RETURNS text LANGUAGE sql AS $$"
+            f" SELECT CASE WHEN nextval('clash_once') = 1 THEN '{first.reference}'"
+            "  ELSE 'RB-' || upper(substr(md5(random()::text), 1, 8)) END $$;"
+        )
+
+    second = book(room, customer, at(11), at(12))
+
+    # The stale hold in the way was expired by the attempt that stood, and the audit trail
+    # holds what was committed, once, with its actor.
+    events = Booking.pgh_event_model.objects.order_by("pgh_id")
+    assert list(events.filter(pgh_obj=stale).values_list("pgh_label", "status")) == [
+        ("insert", "held"), ("update", "held"), ("update", "expired")]
+    assert list(events.filter(pgh_obj=second).values_list(
+        "pgh_label", "status", "pgh_context__metadata__user")) == [
+        ("insert", "confirmed", customer.pk)]
+    second_row = Booking.objects.get(pk=second.pk)
+    assert (second.reference, second.blocked, second.created_at, second.updated_at) == (
+        second_row.reference, second_row.blocked, second_row.created_at, second_row.updated_at)
+
+
+def test_a_new_booking_is_whole_and_saved_as_the_orm_leaves_it(room, customer, at):
+    Resource.objects.filter(pk=room.pk).update(turnaround=dt.timedelta(minutes=20))
+    room.refresh_from_db()
+
+    booking = hold(room, customer, at(9), at(10))
+
+    stored = Booking.objects.get(pk=booking.pk)
+    assert {f.attname: getattr(booking, f.attname) for f in Booking._meta.concrete_fields} == {
+        f.attname: getattr(stored, f.attname) for f in Booking._meta.concrete_fields}
+    assert booking.blocked == DateTimeTZRange(at(9), at(10, 20), "[)")
+    assert (booking._state.adding, booking._state.db) == (False, "default")
+    booking.party_size = 3
+    booking.save(update_fields=["party_size"])
+    assert Booking.objects.get().party_size == 3

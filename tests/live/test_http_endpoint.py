@@ -7,7 +7,8 @@ import json
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.core import signals
+from django.test import Client, override_settings
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -143,3 +144,35 @@ def test_any_request_gets_json_or_a_plain_4xx(body, content_type, authorization)
         answer = json.loads(content)
         for error in answer.get("errors", []):
             assert error["extensions"]["code"] != "internal_error", error
+
+
+def test_the_endpoint_loads_no_middleware():
+    from schema.views import GraphQLHTTPHandler
+
+    # Django would import each one: a name that does not exist would fail here.
+    with override_settings(MIDDLEWARE=["no.such.Middleware"]):
+        handler = GraphQLHTTPHandler(view=None)
+
+    handler.executor.shutdown()
+
+
+def test_each_request_starts_and_finishes_once():
+    seen = []
+
+    def started(sender, **kwargs):
+        seen.append(("started", sender.__name__))
+
+    def finished(sender, **kwargs):
+        seen.append(("finished", sender.__name__))
+
+    signals.request_started.connect(started)
+    signals.request_finished.connect(finished)
+    try:
+        status, answer = graphql(
+            'mutation { cancelBooking(reference: "X") { ... on Error { code } } }')
+    finally:
+        signals.request_started.disconnect(started)
+        signals.request_finished.disconnect(finished)
+
+    assert (status, answer) == (200, {"data": {"cancelBooking": {"code": "not_authenticated"}}})
+    assert seen == [("started", "GraphQLHTTPHandler"), ("finished", "GraphQLHTTPHandler")]

@@ -341,10 +341,11 @@ def period(start: int, end: int) -> dict:
 
 # A service's transaction.atomic() is a SAVEPOINT ... RELEASE pair here, inside the test's
 # transaction (in a request it is BEGIN ... COMMIT, which Django does not count), and so is
-# the inner atomic() around each save (a clash of the drawn reference retries the insert).
-# Every mutation ends with the same four statements for its answer (mutations._for_output):
+# the inner atomic() around each update (the insert of a new booking has none: a clash of
+# the drawn reference retries the whole transaction). A mutation whose selection takes
+# relations of the booking ends with four statements for its answer (mutations._for_output):
 # the booking + resource + venue + category + customer, then amenities, opening hours,
-# rates.
+# rates; one that stays on the booking's columns, with none.
 
 
 @pytest.mark.parametrize("field", ["holdBooking", "book"])
@@ -352,10 +353,39 @@ def test_hold_and_book(gql, room, user, field, django_assert_num_queries):
     variables = {"i": {"resourceId": gid(room), "partySize": 2, "period": period(1, 2)}}
 
     # The resource + venue; SAVEPOINT; the advisory lock on the resource; opening hours and
-    # closures (one statement); stale holds in the way expired; SAVEPOINT, INSERT, RELEASE;
-    # the drawn reference and blocked period read back; RELEASE; the answer (4).
-    with django_assert_num_queries(14):
+    # closures (one statement); stale holds in the way expired; the INSERT (returning the
+    # drawn reference and the blocked period); RELEASE; the answer (4).
+    with django_assert_num_queries(11):
         mutate(gql, user, "$i: BookingInput!", f"{field}(input: $i)", variables)
+
+
+OWN_COLUMNS = """fragment Own on BookingResult { __typename ... on Node { id }
+  ... on Booking { reference partySize status holdExpiresAt createdAt updatedAt
+                   period { lower upper lowerInc upperInc isEmpty }
+                   blocked { lower upper lowerInc upperInc isEmpty } }
+  ... on Error { message code } }"""
+
+
+@pytest.mark.parametrize("field", ["holdBooking", "book"])
+def test_hold_and_book_answer_their_columns_without_reading_again(
+        gql, room, user, field, django_assert_num_queries):
+    Resource.objects.filter(pk=room.pk).update(turnaround=dt.timedelta(minutes=15))
+    variables = {"i": {"resourceId": gid(room), "partySize": 2, "period": period(1, 2)}}
+
+    # As test_hold_and_book, without the answer's statements.
+    with django_assert_num_queries(7):
+        result = gql(f"mutation($i: BookingInput!) {{ {field}(input: $i) {{ ...Own }} }}"
+                     + OWN_COLUMNS, variables, user=user)
+
+    answer = result.data[field]
+    again = gql("query($r: String!) { booking(reference: $r) { id reference partySize status"
+                " holdExpiresAt createdAt updatedAt period { lower upper lowerInc upperInc"
+                " isEmpty } blocked { lower upper lowerInc upperInc isEmpty } } }",
+                {"r": answer["reference"]}, user=user).data["booking"]
+    assert answer == {"__typename": "Booking", **again}
+    # The trigger's blocked period, returned by the INSERT.
+    assert answer["blocked"]["upper"] == (monday(2) + dt.timedelta(minutes=15)).astimezone(
+        dt.UTC).isoformat()
 
 
 @pytest.mark.parametrize("field", ["confirmBooking", "cancelBooking"])
@@ -368,6 +398,25 @@ def test_confirm_and_cancel(gql, room, user, customer, field, django_assert_num_
     # the answer (4).
     with django_assert_num_queries(12):
         mutate(gql, user, "$r: String!", f"{field}(reference: $r)", {"r": booking.reference})
+
+
+@pytest.mark.parametrize("field", ["confirmBooking", "cancelBooking"])
+def test_confirm_and_cancel_answer_their_columns_without_reading_again(
+        gql, room, user, customer, field, django_assert_num_queries):
+    booking = booking_hold(resource=room, customer=customer, party_size=2,
+                           starts_at=monday(1), ends_at=monday(2))
+
+    # As test_confirm_and_cancel, without the answer's statements.
+    with django_assert_num_queries(8):
+        result = gql(f"mutation($r: String!) {{ {field}(reference: $r) {{ ...Own }} }}"
+                     + OWN_COLUMNS, {"r": booking.reference}, user=user)
+
+    again = gql("query($r: String!) { booking(reference: $r) { id reference partySize status"
+                " holdExpiresAt createdAt updatedAt period { lower upper lowerInc upperInc"
+                " isEmpty } blocked { lower upper lowerInc upperInc isEmpty } } }",
+                {"r": booking.reference}, user=user).data["booking"]
+    assert result.data[field] == {"__typename": "Booking", **again}
+    assert again["status"] == {"confirmBooking": "CONFIRMED", "cancelBooking": "CANCELLED"}[field]
 
 
 def test_reschedule(gql, room, user, customer, django_assert_num_queries):
