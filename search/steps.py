@@ -21,6 +21,7 @@ class Statement:
     params: list
     # Worth a server-side prepared statement: its text repeats from search to search.
     prepare: bool = True
+    binary: bool = False  # results in text, as schema/compiled/driven.py's Query asks
 
 
 Steps = Generator[Statement, list[tuple], object]

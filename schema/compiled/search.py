@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from strawberry.relay import to_base64
 
 from schema.common import DateTimeRangeInput, parse_datetime
-from schema.compiled.driven import DRIVEN, Driven, Query, Steps
+from schema.compiled.driven import DRIVEN, Driven, Steps
 from schema.compiled.roots import _node_pk
 from schema.compiled.selection import Unsupported
 from schema.search.queries import facet_shown
@@ -24,23 +24,13 @@ from search.selectors import SearchResult, resource_search_steps
 
 def search_steps(args: dict, caller) -> Steps:
     """The statements of one search (anyone may search: `caller` changes nothing)."""
+    # search/'s Statements have driven.Query's fields: yielded to the driver as they are.
     steps = resource_search_steps(**search_arguments(args))
     try:
-        result = yield from _queries(steps)
+        result = yield from steps
     except ValidationError:  # SearchError, AvailabilityError: coded errors of the existing path
         raise Unsupported("search input") from None
     return search_value(result)
-
-
-def _queries(steps):
-    """search/'s Statements as driven Queries; the value `steps` returns."""
-    try:
-        statement = next(steps)
-        while True:
-            rows = yield Query(statement.sql, statement.params, prepare=statement.prepare)
-            statement = steps.send(rows)
-    except StopIteration as done:
-        return done.value
 
 
 def search_arguments(args: dict) -> dict:

@@ -402,18 +402,22 @@ def test_expire_holds_command(room, customer, at):
     assert stale.status == "expired"
 
 
-def test_reference_clash_draws_a_new_reference(room, customer, at):
-    # Make the database's reference generator repeat itself once, as bad luck would. The
-    # column default calls the function by its oid, so replace its body in place (the
-    # test's transaction rolls the DDL back).
-    first = book(room, customer, at(9), at(10))
+def _draw_once(reference: str) -> None:
+    """Make the database's reference generator repeat `reference` once, as bad luck would.
+    The column default calls the function by its oid, so its body is replaced in place (the
+    test's transaction rolls the DDL back)."""
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP SEQUENCE clash_once;"
             "CREATE OR REPLACE FUNCTION booking_new_reference() RETURNS text LANGUAGE sql AS $$"
-            f" SELECT CASE WHEN nextval('clash_once') = 1 THEN '{first.reference}'"
+            f" SELECT CASE WHEN nextval('clash_once') = 1 THEN '{reference}'"
             "  ELSE 'RB-' || upper(substr(md5(random()::text), 1, 8)) END $$;"
         )
+
+
+def test_reference_clash_draws_a_new_reference(room, customer, at):
+    first = book(room, customer, at(9), at(10))
+    _draw_once(first.reference)
 
     second = book(room, customer, at(11), at(12))
 
@@ -429,13 +433,7 @@ def test_reference_clash_retries_the_whole_transaction_once_recorded(room, custo
     first = book(room, customer, at(9), at(10))
     stale = hold(room, customer, at(11), at(12))
     age_hold(stale)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE TEMP SEQUENCE clash_once;"
-            "CREATE OR REPLACE FUNCTION booking_new_reference() RETURNS text LANGUAGE sql AS $$"
-            f" SELECT CASE WHEN nextval('clash_once') = 1 THEN '{first.reference}'"
-            "  ELSE 'RB-' || upper(substr(md5(random()::text), 1, 8)) END $$;"
-        )
+    _draw_once(first.reference)
 
     second = book(room, customer, at(11), at(12))
 
