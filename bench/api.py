@@ -4,7 +4,8 @@
     .venv/bin/python -m bench.api [--database-name rangebook_bench] [--duration 10] ...
 
 Starts two uvicorn servers on 127.0.0.1 with the same options (workers, uvloop, httptools,
-no access log): the API (`config.asgi:application`, DJANGO_DEBUG=0) and the baseline
+no access log, output to a file): the API (`config.asgi:application`, DJANGO_DEBUG=0, its
+log line per operation off unless --operation-log, as bench/peer.py runs it) and the baseline
 (bench/baseline.py: the statements the API runs, through psycopg_pool's async pool, and the
 same JSON). Before loading them it proves for one body of each operation that both send the
 same statements and answer the same JSON (bench/api_check.py). Then, per operation, API and
@@ -52,15 +53,23 @@ class Run:
 
 
 @contextlib.contextmanager
-def server(app: str, env: dict, workers: int):
-    """A uvicorn server of `app` on a free loopback port; yields its /graphql URL."""
+def server(app: str, env: dict, workers: int, log: Path | None = None):
+    """A uvicorn server of `app` on a free loopback port; yields its /graphql URL.
+
+    Its output goes to `log` when given (as a deployment's goes to a file or a journal):
+    thousands of lines a second through a terminal or a pipe cost the process reading
+    them CPU that the server under load then lacks."""
     options = ("--workers", str(workers), "--loop", "uvloop", "--http", "httptools",
                "--no-access-log", "--log-level", "warning")
-    try:
-        with uvicorn_server(app, env=env, options=options) as port:
-            yield f"http://{HOST}:{port}/graphql"
-    except ServerDidNotStart as exc:
-        sys.exit(str(exc))
+    with contextlib.ExitStack() as stack:
+        output = stack.enter_context(log.open("wb")) if log is not None else None
+        try:
+            port = stack.enter_context(uvicorn_server(app, env=env, options=options,
+                                                      output=output))
+        except ServerDidNotStart as exc:
+            tail = log.read_text(errors="replace")[-2000:] if log is not None else ""
+            sys.exit(f"{exc}\n{tail}")
+        yield f"http://{HOST}:{port}/graphql"
 
 
 # --- load ----------------------------------------------------------------------------
@@ -154,6 +163,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="only prove the baseline matches the API (no servers, no load)")
     parser.add_argument("--api-env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment of the API server (to try settings)")
+    parser.add_argument("--operation-log", action="store_true",
+                        help="keep the API's log line per operation on (off by default, as "
+                             "both servers' access logs and PostGraphile's query log in "
+                             "bench-peer: the line costs the API, not the SQL)")
     return parser.parse_args(argv)
 
 

@@ -51,7 +51,9 @@ def measure(args, operations, user, token: str, directory: Path):
                  "JSON: " + ", ".join(f"{op.label} ({statements[op.name]} statements)"
                                       for op in operations) + ".")
     load_before = os.getloadavg()
-    api_env = {"DJANGO_DEBUG": "0", **dict(item.split("=", 1) for item in args.api_env)}
+    api_env = {"DJANGO_DEBUG": "0",
+               "RANGEBOOK_LOG_OPERATIONS": "INFO" if args.operation_log else "WARNING",
+               **dict(item.split("=", 1) for item in args.api_env)}
     replay = directory / "replay.json"
     replay.write_text(json.dumps(baseline.REPLAY))
     compiled = directory / "compiled.json"
@@ -59,8 +61,10 @@ def measure(args, operations, user, token: str, directory: Path):
     base_env = {"BASELINE_DATABASE_URL": os.environ["DATABASE_URL"],
                 "BASELINE_REPLAY": str(replay), "BASELINE_COMPILED": str(compiled)}
     rows = []
-    with api.server("config.asgi:application", api_env, args.workers) as api_url, \
-            api.server("bench.baseline:application", base_env, args.workers) as base_url:
+    with api.server("config.asgi:application", api_env, args.workers,
+                    directory / "api.log") as api_url, \
+            api.server("bench.baseline:application", base_env, args.workers,
+                       directory / "baseline.log") as base_url:
         for index, op in enumerate(operations):
             if op.name in refused:
                 rows.append((op.label, None, None, None, _refused_note(refused[op.name])))
@@ -79,7 +83,9 @@ def measure(args, operations, user, token: str, directory: Path):
                   f"{os.getloadavg()[0]:.2f}", file=sys.stderr)
     load_after = os.getloadavg()
     notes = [f"{os.cpu_count()} CPUs; each server: uvicorn, {args.workers} worker(s), uvloop, "
-             f"httptools, no access log; wrk: {args.threads} threads, {args.connections} "
+             f"httptools, no access log, output to a file; the API's operation log "
+             f"{'on' if args.operation_log else 'off'}; wrk: {args.threads} threads, "
+             f"{args.connections} "
              f"connections, {args.warmup:g} s warm-up then {args.duration:g} s measured per "
              f"run, {args.rounds} run(s) per side (median); load average (1 min) "
              f"{load_before[0]:.2f} before, {load_after[0]:.2f} after (the bench's own servers, "

@@ -14,7 +14,6 @@ database_unavailable) at its path.
 """
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -253,14 +252,18 @@ class Pool:
         self.pool: AsyncConnectionPool | None = None
         self.loop = None
 
-    @contextlib.asynccontextmanager
-    async def connection(self):
+    def connection(self) -> "_Session":
+        """`async with POOL.connection() as db`: a session of the pool, given back after.
+        Sessions are in autocommit, so there is nothing to commit or roll back on the way
+        (psycopg_pool's own connection() does both, and costs two context managers)."""
+        return _Session(self)
+
+    async def getconn(self):
         loop = asyncio.get_running_loop()
         if self.pool is None or self.loop is not loop:
             self.pool, self.loop = _new_pool(), loop
             await self.pool.open()
-        async with self.pool.connection() as db:
-            yield db
+        return await self.pool.getconn()
 
     async def drain(self) -> None:
         """After a failure: every idle session replaced (a restarted server killed all)."""
@@ -271,6 +274,24 @@ class Pool:
         if self.pool is not None:
             await self.pool.close()
             self.pool = None
+
+
+class _Session:
+    """Pool.connection()'s context: getconn() on entry, putconn() on exit (which rolls
+    back and replaces a session left in a transaction or broken)."""
+
+    __slots__ = ("owner", "pool", "db")
+
+    def __init__(self, owner: Pool) -> None:
+        self.owner = owner
+
+    async def __aenter__(self):
+        self.db = await self.owner.getconn()
+        self.pool = self.owner.pool
+        return self.db
+
+    async def __aexit__(self, *exc_info) -> None:
+        await self.pool.putconn(self.db)
 
 
 def _new_pool() -> AsyncConnectionPool:
