@@ -242,3 +242,4 @@ def test_tracked_terms_with_gin_count_facets_and_rank_as_gin(catalogue):  # noqa
     assert [facets(r) for r in tracked] == [facets(r) for r in counted]
     assert [page(r) for r in tracked] == [page(r) for r in counted]  # GIN: ties by id
     assert sum(term_of(t) is not None for t in TEXTS) >= 10
+
