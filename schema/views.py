@@ -211,20 +211,21 @@ class GraphQLHTTPHandler(ASGIHandler):
         # Every log line of the request names it; so does the answer (X-Request-ID).
         REQUEST_ID.set(new_request_id(_header(scope, b"x-request-id")))
         try:
-            body_file = await self._read_body(scope, receive)
+            body = await self._read_body(scope, receive)
         except BodyTooLarge:
             return await self.send_response(error_response(
                 413, f"The request body is larger than {MAX_BODY_BYTES:,} bytes.",
                 "body_too_large"), send)
         except Exception:  # RequestAborted: the client went away
             return
-        compiled = serve.prepare(scope, body_file.getvalue())
+        compiled = serve.prepare(scope, body)
         if compiled is not None:  # a covered read: on the event loop, no thread hop
-            finished, body = await _unless_disconnected(compiled.answer(), receive)
+            finished, answer = await _unless_disconnected(compiled.answer(), receive)
             if not finished:
                 return
-            if body is not None:
-                return await _send_json(send, body)
+            if answer is not None:
+                return await _send_json(send, answer)
+        body_file = io.BytesIO(body)
         set_script_prefix(get_script_prefix(scope))
         guard = StatementGuard()
         served = asyncio.ensure_future(sync_to_async(
@@ -243,11 +244,11 @@ class GraphQLHTTPHandler(ASGIHandler):
         response.headers["X-Request-ID"] = REQUEST_ID.get()
         await super().send_response(response, send)
 
-    async def _read_body(self, scope, receive) -> io.BytesIO:
+    async def _read_body(self, scope, receive) -> bytes:
         declared = dict(scope.get("headers") or []).get(b"content-length", b"0")
         if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
             raise BodyTooLarge
-        body, size = io.BytesIO(), 0
+        chunks, size = [], 0
         while True:
             message = await receive()
             if message["type"] == "http.disconnect":
@@ -256,11 +257,10 @@ class GraphQLHTTPHandler(ASGIHandler):
             size += len(chunk)
             if size > MAX_BODY_BYTES:
                 raise BodyTooLarge
-            body.write(chunk)
+            chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        body.seek(0)
-        return body
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def serve(self, scope, body_file, guard: StatementGuard):
         signals.request_started.send(sender=self.__class__, scope=scope)

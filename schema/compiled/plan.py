@@ -53,7 +53,7 @@ def graphql_schema():
     return build_schema(schema.as_str())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass sets each field through a call
 class Statement:
     """One root field's statement: its response key, field nodes (for error locations)
     and whether a null answer is allowed (else an error nulls the whole `data`). Its
