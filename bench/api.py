@@ -153,8 +153,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up per run")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of each server")
-    parser.add_argument("--rounds", type=int, default=1, help="runs per side; median reported")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="uvicorn workers of each server (default: one a CPU, as the "
+                             "README's production command runs the API)")
+    parser.add_argument("--rounds", type=int, default=3, help="runs per side; median reported")
     parser.add_argument("--only", nargs="*", help="operationNames to run (default: all)")
     parser.add_argument("--book-rate", type=int, default=2500,
                         help="most bookings per second expected (slots prepared per run)")
