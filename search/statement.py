@@ -264,7 +264,8 @@ def _params(branches) -> list:
 
 
 def _first_postings(plan, tracked: bool) -> bool:
-    """Whether the finished word's matches (tier 0) may come from its postings."""
+    """Whether the finished word's matches (tier 0) may come from its postings (the
+    `first_term` CTE is there)."""
     return tracked and plan.rum and plan.first is not None and plan.fuzzy is None
 
 
@@ -273,7 +274,7 @@ def _tier0(plan, where: str, where_params: list, limit: int, filters, postings: 
     holds the page; past its postings scored match by match (equal scores by id, as in the
     postings); untracked, from the RUM index (or scored: _first_branch)."""
     branch = _first_branch(plan, where, where_params, limit, filters)
-    if not (postings and _first_postings(plan, True)):
+    if not _first_postings(plan, postings):
         return [branch]
     scored = _branch(plan, where, where_params, limit, tier=0)
     return [(_postings_page("first_term", tier=0), [], [limit]),

@@ -25,7 +25,7 @@ from schema.booking.availability import MAX_SLOTS, MINUTE, SlotAnchor
 from schema.common import DateTimeRangeInput, parse_datetime
 from schema.compiled.driven import DRIVEN, Driven, Query, Steps
 from schema.compiled.filters import Sql, both
-from schema.compiled.roots import Caller, _node_pk, visible_bookings
+from schema.compiled.roots import Caller, node_pk, visible_bookings
 from schema.compiled.selection import Unsupported
 
 UTC = dt.UTC
@@ -86,7 +86,7 @@ def first_free_slot(args: dict, caller: Caller) -> Steps:
 def _resource_ids(global_ids: list[str]) -> list[int]:
     if len(global_ids) > MAX_IDS:
         raise Unsupported("too_many_ids")
-    return [_node_pk(global_id, "Resource") for global_id in global_ids]
+    return [node_pk(global_id, "Resource") for global_id in global_ids]
 
 
 def _zone(name: str | None):

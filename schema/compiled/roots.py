@@ -74,7 +74,7 @@ def _page(args: dict) -> list[int]:
     return [limit, offset]
 
 
-def _node_pk(global_id: str, type_name: str) -> int:
+def node_pk(global_id: str, type_name: str) -> int:
     """decode_ids' answer, or Unsupported where it raises invalid_id."""
     try:
         name, pk = from_base64(global_id)
@@ -93,7 +93,7 @@ def _active(alias: str) -> Sql:
 def _resource(args, caller, joins, alias):
     if args.get("id") is not None:
         return both(_active(alias), Sql(f"{alias}.id = %s",
-                                        [_node_pk(args["id"], "Resource")])), [], []
+                                        [node_pk(args["id"], "Resource")])), [], []
     if args.get("venueSlug") and args.get("slug"):
         venue = joins.of(alias, filters.Related("", "booking_venue", "venue_id"))
         where = Sql(f"{venue}.slug = %s AND {alias}.slug = %s", [args["venueSlug"], args["slug"]])

@@ -16,7 +16,7 @@ from strawberry.relay import to_base64
 
 from schema.common import DateTimeRangeInput, parse_datetime
 from schema.compiled.driven import DRIVEN, Driven, Steps
-from schema.compiled.roots import _node_pk
+from schema.compiled.roots import node_pk
 from schema.compiled.selection import Unsupported
 from schema.search.queries import facet_shown
 from search.selectors import SearchResult, resource_search_steps
@@ -57,7 +57,7 @@ def _texts(args: dict) -> list[str]:
 
 
 def _pks(global_ids: list | None, type_name: str) -> list[int] | None:
-    return None if global_ids is None else [_node_pk(gid, type_name) for gid in global_ids]
+    return None if global_ids is None else [node_pk(gid, type_name) for gid in global_ids]
 
 
 def _decimal(value) -> decimal.Decimal | None:

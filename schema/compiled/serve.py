@@ -21,8 +21,6 @@ import weakref
 
 import psycopg
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.http.cookie import parse_cookie
 from django.http.request import split_domain_port, validate_host
 from graphql import GraphQLError
@@ -30,6 +28,7 @@ from psycopg import errors as pg_errors
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from config.observe import Timer, operation_done
+from config.per_settings import per_settings
 from schema.compiled.driven import drive_async
 from schema.compiled.plan import plan_for
 from schema.compiled.roots import ANONYMOUS, Caller
@@ -214,18 +213,7 @@ class _Config:
 
 
 MAX_HOSTS = 64
-_configs: list[_Config] = []
-
-
-def _config() -> _Config:
-    if not _configs:
-        _configs.append(_Config())
-    return _configs[0]
-
-
-@receiver(setting_changed)
-def _settings_changed(**kwargs) -> None:
-    _configs.clear()
+_config = per_settings(_Config)
 
 
 def _host_allowed(config: _Config, host: bytes | None) -> bool:

@@ -30,10 +30,9 @@ from django.contrib.auth import (
     SESSION_KEY,
     get_user_model,
 )
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.crypto import constant_time_compare
 
+from config.per_settings import per_settings
 from schema.compiled.roots import Caller
 
 DATABASE_ENGINE = "django.contrib.sessions.backends.db"
@@ -74,18 +73,7 @@ class Sessions:
         return _user_id(cached[1]) if cached is not None else None
 
 
-_sessions: list[Sessions] = []
-
-
-def _current() -> Sessions:
-    if not _sessions:
-        _sessions.append(Sessions())
-    return _sessions[0]
-
-
-@receiver(setting_changed)
-def _settings_changed(**kwargs) -> None:
-    _sessions.clear()
+_current = per_settings(Sessions)
 
 
 async def session_caller(db, key: str) -> Caller | None:

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from search import statement
 from search.selectors import resource_search
-from tests.search.test_finished_word import by_rank
+from tests.search.test_finished_word import by_rank, walk
 from tests.search.test_tracked_terms import fetch
 
 pytestmark = pytest.mark.django_db
@@ -17,20 +17,11 @@ SEARCHES = [dict(text="studio", cities=["Tokyo"]), dict(text="room", party_size=
             dict(text="whit", cities=["Tokyo"]), dict(text="meeting room", cities=["Berlin"])]
 
 
-def walk(first: int, **search) -> list[tuple]:
-    hits, after = [], None
-    while True:
-        result = resource_search(first=first, after=after, **search)
-        hits += [(hit.resource_id, hit.rank) for hit in result.hits]
-        if not (after := result.next_cursor):
-            return hits
-
-
 @pytest.mark.parametrize("search", SEARCHES)
 def test_few_filtered_matches_rank_as_the_index_does(demo, monkeypatch, search):
-    scored = walk(1, **search)
+    scored = walk(first=1, **search)
     monkeypatch.setattr(statement, "FEW_HITS", -1)  # every page from the RUM index
-    indexed = walk(1, **search)
+    indexed = walk(first=1, **search)
 
     assert len(scored) >= 2
     assert by_rank(scored) == by_rank(indexed)

@@ -12,11 +12,11 @@ from tests.search.test_tracked_terms import fetch, page, term_of, track_all, unt
 pytestmark = pytest.mark.django_db
 
 
-def walk(text: str, first: int) -> list[tuple]:
+def walk(text: str, first: int, **filters) -> list[tuple]:
     """Every hit of `text`, page after page: (resource id, rank)."""
     hits, after = [], None
     while True:
-        result = resource_search(text=text, first=first, after=after)
+        result = resource_search(text=text, first=first, after=after, **filters)
         hits += page(result)
         if not (after := result.next_cursor):
             return hits
