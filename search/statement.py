@@ -122,6 +122,10 @@ _Q_EXCLUDED = ("q AS MATERIALIZED (SELECT to_tsquery('search_english', %s) AS qu
                " NULL::tsquery AS highlight, NULL::tsquery AS exact, NULL::tsquery AS first,"
                " false AS fallback)")
 # Few exact matches (filters aside): the fallback query (any word), its exact matches first.
+# The exact matches within the filters (`exact_hit`, which are then the matches) are read
+# first: when FEW of them are there, so are FEW without the filters, and the check of
+# search_fewer_matches() (which reads the words' whole postings from the index, 16 ms for
+# "small people" at 1M) is not needed.
 _Q_FALLBACK = """q AS MATERIALIZED (
     SELECT CASE WHEN p.fallback THEN to_tsquery('search_english', %s)
                 ELSE to_tsquery('search_english', %s) END AS query,
@@ -130,7 +134,10 @@ _Q_FALLBACK = """q AS MATERIALIZED (
            to_tsquery('search_english', %s) AS exact,
            CASE WHEN p.fallback THEN to_tsquery('search_english', %s)
                 ELSE to_tsquery('search_english', %s) END AS first, p.fallback
-    FROM (SELECT search_fewer_matches(to_tsquery('search_english', %s), %s) AS fallback
+    FROM (SELECT CASE WHEN (SELECT count(*) FROM (SELECT FROM exact_hit LIMIT %s) e) >= %s
+                      THEN false
+                      ELSE search_fewer_matches(to_tsquery('search_english', %s), %s) END
+                 AS fallback
           OFFSET 0) p)"""
 # BM25's term-frequency saturation; documents are short and weighted by field (name A,
 # category/amenities/venue B, description C), so no length normalisation (b = 0).
@@ -155,11 +162,18 @@ def search_statement(plan, filters: SearchFilters, position, first: int, availab
     where = " AND ".join(cond for cond, _ in conditions)
     where_params = [p for _, params in conditions for p in params]
     q_sql, q_params, match = _query(plan)
-    ctes, params = [q_sql], [*q_params]
-    columns = "d.resource_id, d.category_id, d.city, d.amenity_ids"
-    ctes.append(f"hit AS (SELECT {columns} FROM search_resourcedocument d"
-                f" WHERE {match} AND {where})")
-    params += where_params
+    # (ctid: a filtered page reads its few matches again by it, _unless_few_hits)
+    columns = "d.resource_id, d.category_id, d.city, d.amenity_ids, d.ctid AS tid"
+    hit = f"SELECT {columns} FROM search_resourcedocument d WHERE {match} AND {where}"
+    ctes, params = [q_sql], [*q_params, *where_params]
+    if plan.ranked and plan.fuzzy is not None:  # the matches unless the fallback applies
+        ctes.insert(0, f"exact_hit AS MATERIALIZED (SELECT {columns}"
+                       f" FROM search_resourcedocument d"
+                       f" WHERE d.document @@ to_tsquery('search_english', %s) AND {where})")
+        params[:0] = [plan.exact, *where_params]
+        hit = (f"SELECT * FROM exact_hit WHERE NOT (SELECT fallback FROM q)"
+               f" UNION ALL ({hit} AND (SELECT fallback FROM q))")
+    ctes.append(f"hit AS ({hit})")
     if available_during is not None:
         ctes[-1] = ctes[-1].replace("hit AS", "candidate AS", 1)
         free_sql, free_params = _free(available_during, party_size, now)
@@ -191,7 +205,7 @@ def _query(plan) -> tuple[str, list, str]:
                 "d.document @@ (SELECT query FROM q)")
     if plan.ranked:
         return (_Q_FALLBACK, [plan.fuzzy, plan.exact, plan.fuzzy, plan.exact, plan.exact,
-                              plan.exact, plan.first, plan.enough, FEW],
+                              plan.exact, plan.first, FEW, FEW, plan.enough, FEW],
                 "d.document @@ (SELECT query FROM q)")
     if plan.parsed.groups:  # exclusions only: everything but them
         return (_Q_EXCLUDED, [negative_tsquery_text(plan.parsed)],
@@ -223,9 +237,9 @@ def _page(plan, where: str, where_params: list, position, first: int, *,
     if not (plan.rum and filters is not None and "<->" not in plan.exact):
         branches = [scored]
     else:
-        branches = [_unless_few_hits(filters, (_rum_page(), [], [limit,
-                                                                  *filters.function_args()]),
-                                     scored)]
+        branches = [_unless_few_hits(plan, filters, (_rum_page(), [], [limit,
+                                                                        *filters.function_args()]),
+                                     limit, tier=1)]
         if postings and plan.first is None:
             # A tracked term's pages past its postings are scored match by match, so that
             # equal scores stay in the postings' order (by id) from page to page. (A
@@ -316,19 +330,25 @@ def _first_branch(plan, where: str, where_params: list, limit: int,
     queries = [plan.first] if plan.fuzzy is None else [plan.first, plan.exact]
     scored = _branch(plan, where, where_params, limit, tier=0)
     if plan.rum and filters is not None and plan.first and not any("<->" in q for q in queries):
-        return _unless_few_hits(filters, (
+        return _unless_few_hits(plan, filters, (
             _rum_page(query="(SELECT first FROM q)", exclude="NULL", tier=0), [],
-            [limit, *filters.function_args()]), scored)
+            [limit, *filters.function_args()]), limit, tier=0)
     return scored
 
 
-def _unless_few_hits(filters: SearchFilters, rum: tuple, scored: tuple) -> tuple:
+def _unless_few_hits(plan, filters: SearchFilters, rum: tuple, limit: int, *,
+                     tier: int) -> tuple:
     """`rum` (a page in the RUM index's order), or with filters that leave few matches
-    `scored` (those matches scored one by one): RUM's ordered scan scores every match of
-    the words before the filters drop any ("office" in Tokyo at 1M: 258,639 scored for
-    7,774 kept, 308 ms)."""
+    those matches (the `hit` CTE, already read for the facets) scored one by one: RUM's
+    ordered scan scores every match of the words before the filters drop any ("office" in
+    Tokyo at 1M: 258,639 scored for 7,774 kept, 308 ms), and reading the matches again
+    from the index costs as much as the first time (60 ms of "office" at 1M). Scoring
+    one by one costs mostly the reading of each document (de-TOASTing: 41 of 48 ms)."""
     if filters.none:
         return rum
+    # By their ctids (a TID scan): by key, 7,774 index look-ups took 20 ms more.
+    scored = _branch(plan, "d.ctid = ANY((SELECT array_agg(tid) FROM hit)::tid[])", [], limit,
+                     tier=tier)
     few = (f"(SELECT coalesce(sum(n), 0) FROM facet WHERE kind = {_CATEGORY_SET})"
            f" <= {FEW_HITS}")
     return (f"({_gate(rum[0], f'NOT {few}')}) UNION ALL ({_gate(scored[0], few)})", [],

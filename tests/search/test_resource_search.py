@@ -192,6 +192,16 @@ def test_search_falls_back_to_any_word_when_few_match(catalogue):
     assert set(names(exact_first)) == {"Café Atelier", "Seeblick Saal", "Stube"}
 
 
+def test_search_fallback_counts_exact_matches_filters_aside(catalogue):
+    # Three rooms have both words; one of them is in Zürich.
+    within = resource_search(text="projector room ", cities=["Zürich"])
+    studios = resource_search(text="projector room ", category_ids=[
+        catalogue["Daylight Studio"].category_id])
+
+    assert not within.fallback and names(within) == ["Seeblick Saal"]
+    assert not studios.fallback and names(studios) == [] and studios.total == 0
+
+
 def test_search_completions_of_typed_word(catalogue):
     assert resource_search(text="pro").completions[:1] == ["projector"]
 
