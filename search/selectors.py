@@ -182,6 +182,7 @@ class _Plan:
         self.ranked = parsed.has_positive
         self.first = None
         self.terms: list[tuple[str, float, int]] = []  # (tsquery text, idf, documents)
+        self.every_term_counted = False  # each positive term is in `terms`
         completions, info = [], None
         if vocabulary and parsed.prefix_token in vocabulary.words:
             info = vocabulary.words[parsed.prefix_token]
@@ -206,7 +207,9 @@ class _Plan:
                 # An exact word beats the words it begins: "sumida" before "Sumidagawa".
                 self.first = tsquery_text(parsed, alternatives, prefix_operator=False,
                                           lexemes=vocabulary.lexemes)
-            self.terms = self._rarity(term_texts(parsed, alternatives, **render))
+            texts = term_texts(parsed, alternatives, **render)
+            self.terms = self._rarity(texts)
+            self.every_term_counted = len(self.terms) == len(texts)
         self.completions = completions[:SHOWN_COMPLETIONS]
 
     def _begins_others(self, info) -> bool:

@@ -63,32 +63,54 @@ _TERM_CTE = _term_cte("term", "query", gate="(SELECT first FROM q) IS NULL AND "
 _FIRST_TERM_CTE = _term_cte("first_term", "first")
 _USABLE = "coalesce((SELECT usable FROM term), false)"
 _POSTINGS_PAGE = _postings_page("term", tier=1)
-_TRACKED_FACET_CTE = f"""facet AS MATERIALIZED (
-    SELECT CASE f.kind WHEN 1 THEN f.value::bigint END AS category_id,
+_TERM_FACETS = f"""SELECT CASE f.kind WHEN 1 THEN f.value::bigint END AS category_id,
            CASE f.kind WHEN 2 THEN f.value END AS city,
            CASE f.kind WHEN 3 THEN ARRAY[f.value::bigint] END AS amenity_ids,
            CASE f.kind WHEN 1 THEN {_CATEGORY_SET} WHEN 2 THEN {_CITY_SET}
                 ELSE {_AMENITY_SET} END AS kind,
            f.documents AS n
     FROM search_termfacet f
-    WHERE f.term_id = (SELECT id FROM term) AND f.kind > 0
+    WHERE f.term_id IN ((SELECT id FROM term), {{anchor}}) AND f.kind > 0"""
+_COUNTED_FACETS = """SELECT category_id, city, amenity_ids,
+           GROUPING(category_id, city, amenity_ids), count(*)::integer
+    FROM {rows} WHERE {gate}
+    GROUP BY GROUPING SETS ((category_id), (city), (amenity_ids))"""
+_TRACKED_FACET_CTE = f"""facet AS MATERIALIZED (
+    {_TERM_FACETS.format(anchor="NULL")}
     UNION ALL
-    SELECT category_id, city, amenity_ids, GROUPING(category_id, city, amenity_ids),
-           count(*)::integer
-    FROM hit WHERE (SELECT id FROM term) IS NULL
-    GROUP BY GROUPING SETS ((category_id), (city), (amenity_ids)))"""
+    {_COUNTED_FACETS.format(rows="hit", gate="(SELECT id FROM term) IS NULL")})"""
+# After a fallback whose one common word is a tracked term (the `anchor` CTE): its facet
+# counts plus those of the documents with a rare word but not the common one (params: the
+# rare words' query, the common word's).
+_ANCHORED_FACET_CTE = f"""facet AS MATERIALIZED (
+    {_TERM_FACETS.format(anchor="(SELECT id FROM anchor)")}
+    UNION ALL
+    {_COUNTED_FACETS.format(
+        rows="hit", gate="(SELECT id FROM term) IS NULL AND (SELECT id FROM anchor) IS NULL")}
+    UNION ALL
+    {_COUNTED_FACETS.format(
+        rows="search_resourcedocument d", gate="(SELECT id FROM anchor) IS NOT NULL"
+        " AND d.document @@ to_tsquery('search_english', %s)"
+        " AND NOT d.document @@ to_tsquery('search_english', %s) AND d.is_active")})"""
+# A category, city or amenity may have two counts (_ANCHORED_FACET_CTE): they are added.
 _FACETS = f"""
     (SELECT coalesce(sum(n), 0) FROM facet WHERE kind = {_CATEGORY_SET}),
     (SELECT json_agg(json_build_array(c.id, c.name, f.n) ORDER BY f.n DESC, c.name)
-     FROM facet f JOIN booking_category c ON c.id = f.category_id
-     WHERE f.kind = {_CATEGORY_SET}),
+     FROM (SELECT category_id AS id, sum(n) AS n FROM facet WHERE kind = {_CATEGORY_SET}
+           GROUP BY category_id) f
+     JOIN booking_category c ON c.id = f.id),
     (SELECT json_agg(json_build_array(f.city, f.n) ORDER BY f.n DESC, f.city)
-     FROM facet f WHERE f.kind = {_CITY_SET}),
+     FROM (SELECT city, sum(n) AS n FROM facet WHERE kind = {_CITY_SET} GROUP BY city) f),
     (SELECT json_agg(json_build_array(a.id, a.name, f.n) ORDER BY f.n DESC, a.name)
      FROM (SELECT id, sum(n) AS n
            FROM (SELECT unnest(amenity_ids) AS id, n FROM facet WHERE kind = {_AMENITY_SET}) u
            GROUP BY id) f
      JOIN booking_amenity a ON a.id = f.id)"""
+# After a fallback, its one common word as a tracked term (_anchor; params: its query).
+_ANCHOR_CTE = """anchor AS MATERIALIZED (
+    SELECT t.id FROM search_term t
+    WHERE t.key = to_tsquery('search_english', %s)::text
+      AND (SELECT fallback FROM q) AND (SELECT id FROM term) IS NULL)"""
 
 # ts_headline re-parses the text: evaluated for the rows of the page only. Stored text may
 # hold the marker characters themselves (raw SQL, an import): they are removed from the text
@@ -189,10 +211,19 @@ def search_statement(plan, filters: SearchFilters, position, first: int, availab
         if _first_postings(plan, tracked):
             ctes.append(_FIRST_TERM_CTE)
             params += [_limit(position, first), _limit(position, first)]
+    anchor = _anchor(plan) if tracked else None
+    if anchor:
+        ctes.append(_ANCHOR_CTE)
+        params.append(anchor[0])
     if available_during is None:
         page_sql, page_params = _page(plan, f"{match} AND {where}", where_params, position,
-                                      first, filters=filters, postings=tracked and plan.rum)
-    ctes += [_TRACKED_FACET_CTE if tracked else _FACET_CTE, page_sql]  # page reads facet
+                                      first, filters=filters, postings=tracked and plan.rum,
+                                      anchored=anchor is not None)
+    facet = _TRACKED_FACET_CTE if tracked else _FACET_CTE
+    if anchor:
+        facet = _ANCHORED_FACET_CTE
+        params += [anchor[1], anchor[0]]
+    ctes += [facet, page_sql]  # page reads facet
     params += page_params
     sql = f"WITH {', '.join(ctes)} SELECT {_FACETS}, {_PAGE}, (SELECT fallback FROM q)"
     return sql, [*params, WHOLE, SNIPPET, price_date(available_during, now)]
@@ -214,8 +245,22 @@ def _query(plan) -> tuple[str, list, str]:
             " NULL::tsquery AS first, false AS fallback)", [], "true")
 
 
+def _anchor(plan) -> tuple[str, str] | None:
+    """After a fallback of one group of words without exclusions, each of them counted by
+    the vocabulary: the query of its one common word (in more than RARE_DOCUMENTS
+    documents) and that of the others, all rare; None for any other query."""
+    groups = plan.parsed.groups
+    if (plan.fuzzy is None or not plan.every_term_counted or len(groups) != 1
+            or any(term.negated for term in groups[0])):
+        return None
+    common = [text for text, _, documents in plan.terms if documents > RARE_DOCUMENTS]
+    rare = [text for text, _, documents in plan.terms if documents <= RARE_DOCUMENTS]
+    return (common[0], " | ".join(rare)) if len(common) == 1 and rare else None
+
+
 def _page(plan, where: str, where_params: list, position, first: int, *,
-          filters: SearchFilters | None, postings: bool = False) -> tuple[str, list]:
+          filters: SearchFilters | None, postings: bool = False,
+          anchored: bool = False) -> tuple[str, list]:
     """The `page` CTE: first + 1 rows in result order (the extra one says "more").
     `filters` when ranking may use the RUM index's order (not after availability).
     With `postings` (after the `term` CTE), from the term's postings when they hold the
@@ -250,7 +295,8 @@ def _page(plan, where: str, where_params: list, position, first: int, *,
     if plan.fuzzy is not None:
         # After a fallback, the matches that are not exact are ranked by term rarity.
         branches = [(_gate(b, "NOT (SELECT fallback FROM q)"), *rest) for b, *rest in branches]
-        branches.append(_rarity_branch(plan, where, where_params, limit, filters))
+        branches.append(_rarity_branch(plan, where, where_params, limit, filters,
+                                       anchored=anchored))
     if postings:
         branches = [(_POSTINGS_PAGE, [], [limit]),
                     *((_gate(b, f"NOT {_USABLE}"), *rest) for b, *rest in branches)]
@@ -356,7 +402,7 @@ def _unless_few_hits(plan, filters: SearchFilters, rum: tuple, limit: int, *,
 
 
 def _rarity_branch(plan, where: str, where_params: list, limit: int,
-                   filters: SearchFilters | None) -> tuple[str, list, list]:
+                   filters: SearchFilters | None, *, anchored: bool) -> tuple[str, list, list]:
     """After a fallback, the matches that are not exact by BM25: the sum over the query's
     terms of the term's inverse document frequency times its saturated frequency in the
     document (`ts_rank_cd` of the term alone: its occurrences weighted by field).
@@ -378,8 +424,16 @@ def _rarity_branch(plan, where: str, where_params: list, limit: int,
         pools.append(f"SELECT d.resource_id FROM search_resourcedocument d"
                      f" WHERE d.document @@ to_tsquery('search_english', %s) AND {where}")
         pool_params += [" | ".join(rare), *where_params]
+    if anchored:
+        # The common word's best, from its postings (scored by it alone: its matches
+        # without a rare word score the same by the fallback's query).
+        pools.append("SELECT resource_id FROM (SELECT resource_id FROM search_termposting"
+                     " WHERE term_id = (SELECT id FROM anchor)"
+                     " ORDER BY score DESC, resource_id LIMIT %s) a")
+        pool_params.append(max(POOL, limit))
     if plan.rum and filters is not None and "<->" not in plan.fuzzy:
-        pools.append(_rum_page(ids_only=True))
+        pools.append(_gate(_rum_page(ids_only=True), "(SELECT id FROM anchor) IS NULL")
+                     if anchored else _rum_page(ids_only=True))
         pool_params += [max(POOL, limit), *filters.function_args()]
     else:
         pools.append(f"SELECT resource_id FROM (SELECT d.resource_id"
