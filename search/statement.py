@@ -9,24 +9,24 @@ from django.db.models.expressions import RawSQL
 
 from booking.models import Resource
 from booking.selectors import resource_list_free
+from search import fallback
+from search.branches import gate, rum_page
+from search.facets import (
+    ANCHORED_FACET_CTE,
+    CATEGORY_SET,
+    FACET_CTE,
+    FACETS,
+    TRACKED_FACET_CTE,
+)
 from search.filters import SearchFilters, price_date
 from search.query import negative_tsquery_text
 
-# The exact query finding fewer matches than this brings in corrections of known words too.
-FEW = 3
 MARK_START, MARK_STOP = "\x02", "\x03"  # removed from the text highlighted; <mark> after escaping
 SNIPPET = (f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxFragments=2, MaxWords=24, "
            "MinWords=8, FragmentDelimiter=\" … \"")
 WHOLE = f"StartSel={MARK_START}, StopSel={MARK_STOP}, HighlightAll=true"
 
 
-# Facet counts in one pass over the matches: one hash table per grouping set. Amenities are
-# counted per distinct set of amenities first, which repeat, and only then per amenity.
-_FACET_CTE = """facet AS MATERIALIZED (
-    SELECT category_id, city, amenity_ids, GROUPING(category_id, city, amenity_ids) AS kind,
-           count(*)::integer AS n  -- sum(integer) adds in bigint; sum(bigint) in numeric
-    FROM hit GROUP BY GROUPING SETS ((category_id), (city), (amenity_ids)))"""
-_CATEGORY_SET, _CITY_SET, _AMENITY_SET = 3, 5, 6  # GROUPING() bits of the other columns
 # Without filters, a query that is a tracked term (sql/functions/search_terms_track.sql) reads
 # the term's facet counts, kept by the document triggers, instead of counting its matches
 # (the counting branch is then skipped by a one-time filter), and its page from the term's
@@ -63,55 +63,6 @@ _TERM_CTE = _term_cte("term", "query", gate="(SELECT first FROM q) IS NULL AND "
 _FIRST_TERM_CTE = _term_cte("first_term", "first")
 _USABLE = "coalesce((SELECT usable FROM term), false)"
 _POSTINGS_PAGE = _postings_page("term", tier=1)
-_TERM_FACETS = f"""SELECT CASE f.kind WHEN 1 THEN f.value::bigint END AS category_id,
-           CASE f.kind WHEN 2 THEN f.value END AS city,
-           CASE f.kind WHEN 3 THEN ARRAY[f.value::bigint] END AS amenity_ids,
-           CASE f.kind WHEN 1 THEN {_CATEGORY_SET} WHEN 2 THEN {_CITY_SET}
-                ELSE {_AMENITY_SET} END AS kind,
-           f.documents AS n
-    FROM search_termfacet f
-    WHERE f.term_id IN ((SELECT id FROM term), {{anchor}}) AND f.kind > 0"""
-_COUNTED_FACETS = """SELECT category_id, city, amenity_ids,
-           GROUPING(category_id, city, amenity_ids), count(*)::integer
-    FROM {rows} WHERE {gate}
-    GROUP BY GROUPING SETS ((category_id), (city), (amenity_ids))"""
-_TRACKED_FACET_CTE = f"""facet AS MATERIALIZED (
-    {_TERM_FACETS.format(anchor="NULL")}
-    UNION ALL
-    {_COUNTED_FACETS.format(rows="hit", gate="(SELECT id FROM term) IS NULL")})"""
-# After a fallback whose one common word is a tracked term (the `anchor` CTE): its facet
-# counts plus those of the documents with a rare word but not the common one (params: the
-# rare words' query, the common word's).
-_ANCHORED_FACET_CTE = f"""facet AS MATERIALIZED (
-    {_TERM_FACETS.format(anchor="(SELECT id FROM anchor)")}
-    UNION ALL
-    {_COUNTED_FACETS.format(
-        rows="hit", gate="(SELECT id FROM term) IS NULL AND (SELECT id FROM anchor) IS NULL")}
-    UNION ALL
-    {_COUNTED_FACETS.format(
-        rows="search_resourcedocument d", gate="(SELECT id FROM anchor) IS NOT NULL"
-        " AND d.document @@ to_tsquery('search_english', %s)"
-        " AND NOT d.document @@ to_tsquery('search_english', %s) AND d.is_active")})"""
-# A category, city or amenity may have two counts (_ANCHORED_FACET_CTE): they are added.
-_FACETS = f"""
-    (SELECT coalesce(sum(n), 0) FROM facet WHERE kind = {_CATEGORY_SET}),
-    (SELECT json_agg(json_build_array(c.id, c.name, f.n) ORDER BY f.n DESC, c.name)
-     FROM (SELECT category_id AS id, sum(n) AS n FROM facet WHERE kind = {_CATEGORY_SET}
-           GROUP BY category_id) f
-     JOIN booking_category c ON c.id = f.id),
-    (SELECT json_agg(json_build_array(f.city, f.n) ORDER BY f.n DESC, f.city)
-     FROM (SELECT city, sum(n) AS n FROM facet WHERE kind = {_CITY_SET} GROUP BY city) f),
-    (SELECT json_agg(json_build_array(a.id, a.name, f.n) ORDER BY f.n DESC, a.name)
-     FROM (SELECT id, sum(n) AS n
-           FROM (SELECT unnest(amenity_ids) AS id, n FROM facet WHERE kind = {_AMENITY_SET}) u
-           GROUP BY id) f
-     JOIN booking_amenity a ON a.id = f.id)"""
-# After a fallback, its one common word as a tracked term (_anchor; params: its query).
-_ANCHOR_CTE = """anchor AS MATERIALIZED (
-    SELECT t.id FROM search_term t
-    WHERE t.key = to_tsquery('search_english', %s)::text
-      AND (SELECT fallback FROM q) AND (SELECT id FROM term) IS NULL)"""
-
 # ts_headline re-parses the text: evaluated for the rows of the page only. Stored text may
 # hold the marker characters themselves (raw SQL, an import): they are removed from the text
 # highlighted, or they would become stray <mark> tags.
@@ -143,39 +94,10 @@ _Q_FIXED = ("q AS MATERIALIZED (SELECT to_tsquery('search_english', %s) AS query
 _Q_EXCLUDED = ("q AS MATERIALIZED (SELECT to_tsquery('search_english', %s) AS query,"
                " NULL::tsquery AS highlight, NULL::tsquery AS exact, NULL::tsquery AS first,"
                " false AS fallback)")
-# Few exact matches (filters aside): the fallback query (any word), its exact matches first.
-# The exact matches within the filters (`exact_hit`, which are then the matches) are read
-# first: when FEW of them are there, so are FEW without the filters, and the check of
-# search_fewer_matches() (which reads the words' whole postings from the index, 16 ms for
-# "small people" at 1M) is not needed.
-_Q_FALLBACK = """q AS MATERIALIZED (
-    SELECT CASE WHEN p.fallback THEN to_tsquery('search_english', %s)
-                ELSE to_tsquery('search_english', %s) END AS query,
-           CASE WHEN p.fallback THEN to_tsquery('search_english', %s)
-                ELSE to_tsquery('search_english', %s) END AS highlight,
-           to_tsquery('search_english', %s) AS exact,
-           CASE WHEN p.fallback THEN to_tsquery('search_english', %s)
-                ELSE to_tsquery('search_english', %s) END AS first, p.fallback
-    FROM (SELECT CASE WHEN (SELECT count(*) FROM (SELECT FROM exact_hit LIMIT %s) e) >= %s
-                      THEN false
-                      ELSE search_fewer_matches(to_tsquery('search_english', %s), %s) END
-                 AS fallback
-          OFFSET 0) p)"""
-# BM25's term-frequency saturation; documents are short and weighted by field (name A,
-# category/amenities/venue B, description C), so no length normalisation (b = 0).
-K1 = 1.2
-# A fallback scores the matches of its rare terms (in at most this many documents) and the
-# best POOL (or as many as the page reads, if more) of the others by cover density
-# (_rarity_branch).
-RARE_DOCUMENTS = 1_000
+
 # Filters that leave at most this many matches: those are scored one by one, not ranked by
 # a RUM scan over every match of the words (_unless_few_hits).
 FEW_HITS = 20_000
-POOL = 200
-# Weights of an occurrence by field, for ts_rank_cd ({D, C, B, A}): one in the description
-# counts half one in the name. (ts_rank_cd's own, {0.1, 0.2, 0.4, 1.0}, would make a common
-# word in a name outweigh a rare one in a description after saturation.)
-FIELD_WEIGHTS = "{0.4, 0.5, 0.7, 1.0}"
 
 
 def search_statement(plan, filters: SearchFilters, position, first: int, available_during, *,
@@ -211,21 +133,21 @@ def search_statement(plan, filters: SearchFilters, position, first: int, availab
         if _first_postings(plan, tracked):
             ctes.append(_FIRST_TERM_CTE)
             params += [_limit(position, first), _limit(position, first)]
-    anchor = _anchor(plan) if tracked else None
+    anchor = fallback.anchor(plan) if tracked else None
     if anchor:
-        ctes.append(_ANCHOR_CTE)
+        ctes.append(fallback.ANCHOR_CTE)
         params.append(anchor[0])
     if available_during is None:
         page_sql, page_params = _page(plan, f"{match} AND {where}", where_params, position,
                                       first, filters=filters, postings=tracked and plan.rum,
                                       anchored=anchor is not None)
-    facet = _TRACKED_FACET_CTE if tracked else _FACET_CTE
+    facet = TRACKED_FACET_CTE if tracked else FACET_CTE
     if anchor:
-        facet = _ANCHORED_FACET_CTE
+        facet = ANCHORED_FACET_CTE
         params += [anchor[1], anchor[0]]
     ctes += [facet, page_sql]  # page reads facet
     params += page_params
-    sql = f"WITH {', '.join(ctes)} SELECT {_FACETS}, {_PAGE}, (SELECT fallback FROM q)"
+    sql = f"WITH {', '.join(ctes)} SELECT {FACETS}, {_PAGE}, (SELECT fallback FROM q)"
     return sql, [*params, WHOLE, SNIPPET, price_date(available_during, now)]
 
 
@@ -235,27 +157,12 @@ def _query(plan) -> tuple[str, list, str]:
         return (_Q_FIXED, [plan.exact, plan.exact, plan.first],
                 "d.document @@ (SELECT query FROM q)")
     if plan.ranked:
-        return (_Q_FALLBACK, [plan.fuzzy, plan.exact, plan.fuzzy, plan.exact, plan.exact,
-                              plan.exact, plan.first, FEW, FEW, plan.enough, FEW],
-                "d.document @@ (SELECT query FROM q)")
+        return (*fallback.q_cte(plan), "d.document @@ (SELECT query FROM q)")
     if plan.parsed.groups:  # exclusions only: everything but them
         return (_Q_EXCLUDED, [negative_tsquery_text(plan.parsed)],
                 "NOT (d.document @@ (SELECT query FROM q))")
     return ("q AS MATERIALIZED (SELECT NULL::tsquery AS query, NULL::tsquery AS highlight,"
             " NULL::tsquery AS first, false AS fallback)", [], "true")
-
-
-def _anchor(plan) -> tuple[str, str] | None:
-    """After a fallback of one group of words without exclusions, each of them counted by
-    the vocabulary: the query of its one common word (in more than RARE_DOCUMENTS
-    documents) and that of the others, all rare; None for any other query."""
-    groups = plan.parsed.groups
-    if (plan.fuzzy is None or not plan.every_term_counted or len(groups) != 1
-            or any(term.negated for term in groups[0])):
-        return None
-    common = [text for text, _, documents in plan.terms if documents > RARE_DOCUMENTS]
-    rare = [text for text, _, documents in plan.terms if documents <= RARE_DOCUMENTS]
-    return (common[0], " | ".join(rare)) if len(common) == 1 and rare else None
 
 
 def _page(plan, where: str, where_params: list, position, first: int, *,
@@ -282,24 +189,23 @@ def _page(plan, where: str, where_params: list, position, first: int, *,
     if not (plan.rum and filters is not None and "<->" not in plan.exact):
         branches = [scored]
     else:
-        branches = [_unless_few_hits(plan, filters, (_rum_page(), [], [limit,
-                                                                        *filters.function_args()]),
-                                     limit, tier=1)]
+        rum = (rum_page(), [], [limit, *filters.function_args()])
+        branches = [_unless_few_hits(plan, filters, rum, limit, tier=1)]
         if postings and plan.first is None:
             # A tracked term's pages past its postings are scored match by match, so that
             # equal scores stay in the postings' order (by id) from page to page. (A
             # finished word's pages never come from postings: its own matches come first.)
-            branches = [(_gate(branches[0][0], "(SELECT id FROM term) IS NULL"),
+            branches = [(gate(branches[0][0], "(SELECT id FROM term) IS NULL"),
                          *branches[0][1:]),
-                        (_gate(scored[0], "(SELECT id FROM term) IS NOT NULL"), *scored[1:])]
+                        (gate(scored[0], "(SELECT id FROM term) IS NOT NULL"), *scored[1:])]
     if plan.fuzzy is not None:
         # After a fallback, the matches that are not exact are ranked by term rarity.
-        branches = [(_gate(b, "NOT (SELECT fallback FROM q)"), *rest) for b, *rest in branches]
-        branches.append(_rarity_branch(plan, where, where_params, limit, filters,
+        branches = [(gate(b, "NOT (SELECT fallback FROM q)"), *rest) for b, *rest in branches]
+        branches.append(fallback.rarity_branch(plan, where, where_params, limit, filters,
                                        anchored=anchored))
     if postings:
         branches = [(_POSTINGS_PAGE, [], [limit]),
-                    *((_gate(b, f"NOT {_USABLE}"), *rest) for b, *rest in branches)]
+                    *((gate(b, f"NOT {_USABLE}"), *rest) for b, *rest in branches)]
     ctes, params = "", []
     if plan.fuzzy is not None or plan.first is not None:
         # Tier 0 first, on its own; the others only when it does not fill what the page
@@ -308,7 +214,7 @@ def _page(plan, where: str, where_params: list, position, first: int, *,
         ctes = f"first_page AS MATERIALIZED ({_union(tier0)}), "
         params = _params(tier0)
         branches = [("SELECT * FROM first_page", [], []),
-                    *((_gate(b, "(SELECT count(*) FROM first_page) < %s"), before,
+                    *((gate(b, "(SELECT count(*) FROM first_page) < %s"), before,
                        [*after, limit]) for b, before, after in branches)]
     return (f"{ctes}page AS MATERIALIZED (SELECT * FROM ({_union(branches)}) u"
             f" ORDER BY tier, ord LIMIT %s OFFSET %s)",
@@ -338,14 +244,9 @@ def _tier0(plan, where: str, where_params: list, limit: int, filters, postings: 
         return [branch]
     scored = _branch(plan, where, where_params, limit, tier=0)
     return [(_postings_page("first_term", tier=0), [], [limit]),
-            (_gate(scored[0], "NOT coalesce((SELECT usable FROM first_term), true)"),
+            (gate(scored[0], "NOT coalesce((SELECT usable FROM first_term), true)"),
              *scored[1:]),
-            (_gate(branch[0], "(SELECT id FROM first_term) IS NULL"), *branch[1:])]
-
-
-def _gate(branch: str, condition: str) -> str:
-    """`branch` run only when `condition` (a one-time filter) holds."""
-    return f"SELECT * FROM ({branch}) g WHERE {condition}"
+            (gate(branch[0], "(SELECT id FROM first_term) IS NULL"), *branch[1:])]
 
 
 def _limit(position, first: int) -> int:
@@ -377,7 +278,7 @@ def _first_branch(plan, where: str, where_params: list, limit: int,
     scored = _branch(plan, where, where_params, limit, tier=0)
     if plan.rum and filters is not None and plan.first and not any("<->" in q for q in queries):
         return _unless_few_hits(plan, filters, (
-            _rum_page(query="(SELECT first FROM q)", exclude="NULL", tier=0), [],
+            rum_page(query="(SELECT first FROM q)", exclude="NULL", tier=0), [],
             [limit, *filters.function_args()]), limit, tier=0)
     return scored
 
@@ -395,77 +296,10 @@ def _unless_few_hits(plan, filters: SearchFilters, rum: tuple, limit: int, *,
     # By their ctids (a TID scan): by key, 7,774 index look-ups took 20 ms more.
     scored = _branch(plan, "d.ctid = ANY((SELECT array_agg(tid) FROM hit)::tid[])", [], limit,
                      tier=tier)
-    few = (f"(SELECT coalesce(sum(n), 0) FROM facet WHERE kind = {_CATEGORY_SET})"
+    few = (f"(SELECT coalesce(sum(n), 0) FROM facet WHERE kind = {CATEGORY_SET})"
            f" <= {FEW_HITS}")
-    return (f"({_gate(rum[0], f'NOT {few}')}) UNION ALL ({_gate(scored[0], few)})", [],
+    return (f"({gate(rum[0], f'NOT {few}')}) UNION ALL ({gate(scored[0], few)})", [],
             [*rum[1], *rum[2], *scored[1], *scored[2]])
-
-
-def _rarity_branch(plan, where: str, where_params: list, limit: int,
-                   filters: SearchFilters | None, *, anchored: bool) -> tuple[str, list, list]:
-    """After a fallback, the matches that are not exact by BM25: the sum over the query's
-    terms of the term's inverse document frequency times its saturated frequency in the
-    document (`ts_rank_cd` of the term alone: its occurrences weighted by field).
-
-    Scored: every match of a term in at most RARE_DOCUMENTS documents, and the first
-    POOL matches (at least as many as the page reads) in cover-density order (from the RUM
-    index, when there is one). So a fallback of common words costs a few hundred scorings,
-    not one per match; a match with only common words and a poor cover density is left
-    out (on the demo catalogue every term is rare by this measure: every match is scored).
-    """
-    terms = plan.terms or [(plan.fuzzy, 1.0, 0)]
-    rows = ", ".join([f"(%s::float8, ts_rank_cd('{FIELD_WEIGHTS}', d.document,"
-                      " to_tsquery('search_english', %s)))"] * len(terms))
-    score = (f"(SELECT sum(w.idf * w.tf * {K1 + 1} / (w.tf + {K1}))"
-             f" FROM (VALUES {rows}) AS w(idf, tf))::real")
-    pools, pool_params = [], []
-    rare = [text for text, _, documents in terms if documents <= RARE_DOCUMENTS]
-    if rare:
-        pools.append(f"SELECT d.resource_id FROM search_resourcedocument d"
-                     f" WHERE d.document @@ to_tsquery('search_english', %s) AND {where}")
-        pool_params += [" | ".join(rare), *where_params]
-    if anchored:
-        # The common word's best, from its postings (scored by it alone: its matches
-        # without a rare word score the same by the fallback's query).
-        pools.append("SELECT resource_id FROM (SELECT resource_id FROM search_termposting"
-                     " WHERE term_id = (SELECT id FROM anchor)"
-                     " ORDER BY score DESC, resource_id LIMIT %s) a")
-        pool_params.append(max(POOL, limit))
-    if plan.rum and filters is not None and "<->" not in plan.fuzzy:
-        pools.append(_gate(_rum_page(ids_only=True), "(SELECT id FROM anchor) IS NULL")
-                     if anchored else _rum_page(ids_only=True))
-        pool_params += [max(POOL, limit), *filters.function_args()]
-    else:
-        pools.append(f"SELECT resource_id FROM (SELECT d.resource_id"
-                     f" FROM search_resourcedocument d WHERE {where}"
-                     f" ORDER BY ts_rank_cd(d.document, (SELECT query FROM q)) DESC,"
-                     f" d.resource_id LIMIT %s) c")
-        pool_params += [*where_params, max(POOL, limit)]
-    # Each candidate is read by its key (LATERAL, OFFSET 0 keeps it apart): as a join, the
-    # planner read every match of the query to meet the few candidates.
-    return (f"SELECT s.*, row_number() OVER () AS ord FROM (SELECT d.resource_id,"
-            f" {score} AS score, NULL::text AS sort_name, 1 AS tier"
-            f" FROM (SELECT DISTINCT resource_id FROM ({' UNION ALL '.join(pools)}) u"
-            f" WHERE (SELECT fallback FROM q)) AS c"
-            f" CROSS JOIN LATERAL (SELECT d.resource_id, d.document"
-            f" FROM search_resourcedocument d"
-            f" WHERE d.resource_id = c.resource_id AND {where}"
-            f" AND NOT d.document @@ (SELECT exact FROM q) OFFSET 0) AS d"
-            f" ORDER BY score DESC, d.resource_id LIMIT %s) s",
-            [p for text, idf, _ in terms for p in (idf, text)] + pool_params + where_params,
-            [limit])
-
-
-def _rum_page(*, query: str = "(SELECT query FROM q)", exclude: str = "(SELECT first FROM q)",
-              tier: int = 1, ids_only: bool = False) -> str:
-    """search_rum_page() as a page branch (or, `ids_only`, its resource ids): the matches
-    of `query` but `exclude`'s in the RUM index's order; params: limit, then the filters."""
-    columns = ("p.resource_id" if ids_only
-               else f"p.resource_id, p.score, NULL::text AS sort_name, {tier} AS tier, p.ord")
-    return f"""SELECT {columns}
-    FROM search_rum_page({query}, %s, %s::bigint[], %s::bigint[], %s::text[],
-                         %s::bigint[], %s::integer, %s::timestamptz, %s::numeric, %s::text,
-                         {exclude}) p"""
 
 
 def _free(available_during, party_size, now) -> tuple[str, list]:

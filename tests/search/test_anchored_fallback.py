@@ -21,7 +21,7 @@ PAIRS = ["studio driver ", "meeting parked ", "natural moving ", "step rooftop "
 
 @pytest.fixture
 def common_over_10(monkeypatch):
-    monkeypatch.setattr("search.statement.RARE_DOCUMENTS", 10)
+    monkeypatch.setattr("search.fallback.RARE_DOCUMENTS", 10)
 
 
 def search(text: str):
@@ -34,7 +34,7 @@ def test_anchored_fallback_answers_as_counted(demo, common_over_10, monkeypatch,
     untracked = search(text)
     track_all()
     anchored = search(text)
-    monkeypatch.setattr("search.statement._anchor", lambda plan: None)
+    monkeypatch.setattr("search.fallback.anchor", lambda plan: None)
     counted = search(text)
 
     assert anchored.fallback and untracked.fallback
@@ -56,7 +56,7 @@ def test_anchored_fallback_reads_the_common_words_counts_and_postings(demo, comm
 
 def test_fallback_without_a_tracked_common_word_is_counted(demo, monkeypatch):
     track_all()
-    monkeypatch.setattr("search.statement.RARE_DOCUMENTS", 0)  # two common words
+    monkeypatch.setattr("search.fallback.RARE_DOCUMENTS", 0)  # two common words
     with CaptureQueriesContext(connection) as captured:
         result = search("studio driver ")
     plan = explain(captured.captured_queries[-1]["sql"])

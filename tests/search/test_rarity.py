@@ -8,8 +8,8 @@ from django.db import connection
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from search.fallback import FIELD_WEIGHTS, K1
 from search.selectors import resource_search
-from search.statement import FIELD_WEIGHTS, K1
 
 # Catalogue words that are not synonym phrases (those also find other words).
 WORDS_SQL = """SELECT word FROM search_vocabularyword
@@ -77,8 +77,8 @@ def reference_parts(words: list[str], hit) -> list[str]:
 
 def test_fallback_pages_are_full_past_the_pool(demo, db, monkeypatch):
     # Every term counted common and a pool of 3: the pool still holds the page.
-    monkeypatch.setattr("search.statement.RARE_DOCUMENTS", 0)
-    monkeypatch.setattr("search.statement.POOL", 3)
+    monkeypatch.setattr("search.fallback.RARE_DOCUMENTS", 0)
+    monkeypatch.setattr("search.fallback.POOL", 3)
     text = "meeting desk harmonium "
 
     first = resource_search(text=text, first=10, understand=False)
