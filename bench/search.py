@@ -14,8 +14,9 @@ party size and a city stated ("quiet for 6 people in Berlin"), and a common word
 one (a fallback ranked by term rarity). Every
 search asks for the top 20 with rank, snippets and facets over all matches. Each query runs
 once to warm up, then --runs times; the table gives median and p95 per class, of the
-selector and of its two statements sent as text straight through psycopg (the practical
-limit), plus matches per query and the machine's load average before and after.
+selector and of its two statements sent straight through psycopg as the selector sends them
+(prepared; the search statement with a generic plan: the practical limit), plus matches per
+query and the machine's load average before and after.
 """
 
 import argparse
@@ -35,8 +36,10 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from psycopg import sql  # noqa: E402
 
+from config.prepared import GENERIC  # noqa: E402
 from search.scale import CITIES  # noqa: E402
-from search.selectors import resource_search  # noqa: E402
+from search.selectors import resource_search, resource_search_steps  # noqa: E402
+from search.steps import Statement, statement_rows  # noqa: E402
 
 PER_CLASS = 8
 STOP = {"the", "and", "with", "for", "from", "into", "are", "you", "your", "can"}
@@ -84,16 +87,46 @@ def _typo(word: str, rng: random.Random) -> str:
 def run(text: str) -> tuple[float, float, int]:
     """Seconds of the selector, seconds of its statements through psycopg, matches."""
     started = time.perf_counter()
-    with CaptureQueriesContext(connection) as captured:
-        result = resource_search(text=text, first=20)
+    result = resource_search(text=text, first=20)
     selector = time.perf_counter() - started
-    raw = connection.connection
+    statements = statements_of(text)
+    raw = _baseline()
     started = time.perf_counter()
-    with raw.cursor() as cursor:
-        for query in captured.captured_queries:
-            cursor.execute(query["sql"].encode())
-            cursor.fetchall()
+    for statement in statements:  # as config/prepared.py sends them
+        if statement.generic:
+            with raw.transaction():
+                raw.execute(GENERIC)
+                raw.execute(statement.sql, statement.params, prepare=True).fetchall()
+        else:
+            raw.execute(statement.sql, statement.params, prepare=statement.prepare).fetchall()
     return selector, time.perf_counter() - started, result.total
+
+
+def statements_of(text: str) -> list[Statement]:
+    """The statements resource_search sends for `text`."""
+    recorded, steps = [], resource_search_steps(text=text, first=20)
+    try:
+        statement = next(steps)
+        while True:
+            recorded.append(statement)
+            statement = steps.send(statement_rows(statement))
+    except StopIteration:
+        return recorded
+
+
+_connection: list[psycopg.Connection] = []
+
+
+def _baseline() -> psycopg.Connection:
+    """A psycopg session of its own to the database measured (autocommit, JIT off)."""
+    if not _connection:
+        params = connection.get_connection_params()
+        params["dbname"] = connection.settings_dict["NAME"]
+        params.pop("context", None)
+        params.pop("cursor_factory", None)  # Django's binds client-side: never prepares
+        params["prepare_threshold"] = 5
+        _connection.append(psycopg.connect(**params, autocommit=True))
+    return _connection[0]
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -12,16 +12,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import accumulate, repeat
 
-import psycopg
 from django.db import connection, models
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-from django.db.backends.utils import CursorDebugWrapper
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django_generate_series.models import generate_series
 
 from booking.errors import AvailabilityError
 from booking.models import Resource, Venue
+from config.prepared import fetch_prepared
 from config.rows import from_row, select_list
 
 MAX_WINDOW = dt.timedelta(days=92)
@@ -329,36 +328,10 @@ def _fetch(sql: str, params: list, *, binary: bool = False) -> list[tuple]:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-    connection.ensure_connection()
-    raw = psycopg.Cursor(connection.connection)
-    raw.format = psycopg.pq.Format.BINARY
-    with _wrapped(raw) as cursor:
-        # Without Django's execute wrappers: pghistory's prepends `SELECT set_config(...);`
-        # for the audit context of a request, and a prepared statement holds one command.
-        # A read has nothing to audit. Query logging (debug_sql) is kept.
-        # Prepared (psycopg's `prepare=True`; Django itself never prepares): the SQL
-        # functions are inlined into the statement, whose planning took 2-3 ms a call.
-        # PostgreSQL re-plans a prepared statement when a function it inlined changes.
-        if isinstance(cursor, CursorDebugWrapper):
-            with cursor.debug_sql(sql, params):
-                _execute_prepared(cursor, sql, params)
-        else:
-            _execute_prepared(cursor, sql, params)
-        return cursor.fetchall()
-
-
-def _wrapped(raw):
-    """Django's wrapper of a cursor, as connection.cursor() wraps its own: one that logs
-    the query (and counts it for assertNumQueries) when queries are logged."""
-    connection.validate_thread_sharing()
-    if connection.queries_logged:
-        return connection.make_debug_cursor(raw)
-    return connection.make_cursor(raw)
-
-
-def _execute_prepared(cursor, sql: str, params: list) -> None:
-    with cursor.db.wrap_database_errors:
-        cursor.cursor.execute(sql, params, prepare=True)
+    # Prepared: the SQL functions are inlined into the statement, whose planning took
+    # 2-3 ms a call. PostgreSQL re-plans a prepared statement when a function it inlined
+    # changes.
+    return fetch_prepared(sql, params, binary=True)
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from django.db import connection
 
+from config.prepared import fetch_prepared
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -22,19 +24,28 @@ class Statement:
     # Worth a server-side prepared statement: its text repeats from search to search.
     prepare: bool = True
     binary: bool = False  # results in text, as schema/compiled/driven.py's Query asks
+    generic: bool = False  # a generic plan (config/prepared.py)
 
 
 Steps = Generator[Statement, list[tuple], object]
 
 
 def run(steps: Steps):
-    """The value `steps` returns, each statement run on Django's connection."""
+    """The value `steps` returns, each statement run on Django's connection (prepared
+    when it says so)."""
     try:
         statement = next(steps)
         while True:
-            with connection.cursor() as cursor:
-                cursor.execute(statement.sql, statement.params)
-                rows = cursor.fetchall()
-            statement = steps.send(rows)
+            statement = steps.send(statement_rows(statement))
     except StopIteration as done:
         return done.value
+
+
+def statement_rows(statement: Statement) -> list[tuple]:
+    """The rows of one statement on Django's connection."""
+    if statement.prepare:
+        return fetch_prepared(statement.sql, statement.params, binary=statement.binary,
+                              generic=statement.generic)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql, statement.params)
+        return cursor.fetchall()

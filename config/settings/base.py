@@ -101,7 +101,11 @@ _database = (
 )
 # JIT compilation costs far more than it saves on this project's short queries (about
 # 1 s for an availability plan that runs in milliseconds): off for every session.
-_database["OPTIONS"] = {**_database.get("OPTIONS", {}), "options": "-c jit=off"}
+_database["OPTIONS"] = {**_database.get("OPTIONS", {}), "options": "-c jit=off",
+                        # Django turns psycopg's prepared statements off (None) for
+                        # transaction-mode poolers; its own cursors bind client-side and
+                        # never prepare, so this reaches only config/prepared.py's.
+                        "prepare_threshold": 5}
 # A server process sets RANGEBOOK_DB_POOL (config/asgi.py does): under ASGI every request
 # runs its ORM work in a thread of its own (asgiref's ThreadSensitiveContext), so
 # CONN_MAX_AGE would never reuse a session and each request paid for a new PostgreSQL

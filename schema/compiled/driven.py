@@ -26,12 +26,14 @@ from schema.compiled.selection import Unsupported
 @dataclass(frozen=True)
 class Query:
     """One statement of a driven root field, results in text or binary format. Prepared
-    unless its text differs from request to request (values written into it)."""
+    unless its text differs from request to request (values written into it); `generic`:
+    planned once for any parameters (config/prepared.py)."""
 
     sql: str
     params: list | dict | None = None
     binary: bool = False
     prepare: bool = True
+    generic: bool = False
 
 
 Steps = Generator[Query, list[tuple], object]

@@ -29,6 +29,7 @@ from psycopg_pool import AsyncConnectionPool, PoolTimeout
 
 from config.observe import Timer, operation_done
 from config.per_settings import per_settings
+from config.prepared import GENERIC
 from schema.compiled.driven import drive_async
 from schema.compiled.plan import plan_for
 from schema.compiled.roots import ANONYMOUS, Caller
@@ -133,6 +134,11 @@ async def _run(db, statement):
     try:
         if statement.steps is not None:
             async def rows(query):
+                if query.generic:  # a generic plan, set for this statement only
+                    async with db.transaction():
+                        await db.execute(GENERIC)
+                        return await (await db.execute(query.sql, query.params, prepare=True,
+                                                       binary=query.binary)).fetchall()
                 cursor = await db.execute(query.sql, query.params, prepare=query.prepare,
                                           binary=query.binary)
                 return await cursor.fetchall()

@@ -12,7 +12,9 @@ from booking.errors import AvailabilityError
 from booking.models import Amenity, Booking, Category, Rate, Venue
 from search.cursor import SearchError, cursor_encode
 from search.filters import filters_validate
+from search.query import query_parse
 from search.selectors import cursor_key, resource_search
+from search.vocabulary import vocabulary_lookup
 from tests.conftest import make_resource
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +182,21 @@ def test_search_typo_corrects_unknown_words(catalogue):
 
     assert names(result)[0] == "Projector Room"
     assert result.did_you_mean == "projector"
+
+
+def test_search_typo_prefers_the_commoner_of_equally_near_words(db):
+    # "grand" and 40 words "gal.." are each 0.8 from "garnd" by trigrams: more than the
+    # nearest words a typo reads.
+    others = [f"gal{a}{b}" for a in "bcfhk" for b in "aeiouyst"]
+    with connection.cursor() as cursor:
+        cursor.execute("INSERT INTO search_vocabularyword (word, documents)"
+                       " SELECT 'grand', 9 UNION ALL SELECT unnest(%s::text[]), 5",
+                       [others])
+
+    vocabulary = vocabulary_lookup(query_parse("garnd "))
+
+    [info] = vocabulary.words.values()
+    assert info.corrections == [("grand", 9)]
 
 
 def test_search_falls_back_to_any_word_when_few_match(catalogue):

@@ -13,6 +13,7 @@ from django.db.backends.postgresql.psycopg_any import DateRange, DateTimeTZRange
 from django.test import RequestFactory
 
 from booking.models import Amenity, Booking, Category, OpeningHours, Rate, Resource, Venue
+from config.prepared import fetch_prepared
 from schema import schema
 from schema.compiled.driven import drive
 from schema.compiled.plan import plan_for
@@ -133,6 +134,8 @@ def root_fields(document: str, variables: dict | None = None,
 
 def rows(query) -> list[tuple]:
     """A driven root field's query (schema/compiled/driven.py) on the test's connection."""
+    if query.generic:  # as serve.py runs it
+        return fetch_prepared(query.sql, query.params, binary=query.binary, generic=True)
     connection.ensure_connection()
     # psycopg's own cursor, server-side parameters and binary results as serve.py's pool.
     with psycopg.Cursor(connection.connection) as cursor:
