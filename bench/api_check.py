@@ -30,6 +30,7 @@ from strawberry import relay
 
 from bench import baseline
 from booking.models import Booking
+from config.prepared import GENERIC
 from schema.compiled import serve
 from schema.compiled.plan import plan_for
 from schema.compiled.roots import ANONYMOUS
@@ -65,13 +66,13 @@ def replayable(body: dict) -> list:
     """The statements the API sends for `body`, for bench/baseline.py to send in its turn,
     with its instant (and pghistory context id) as the markers the baseline puts fresh ones
     in: a read the compiler covers (search: a driven root field) as [statement as written,
-    parameters, prepare]; any other as the SQL text Django sent."""
+    parameters, prepare, generic]; any other as the SQL text Django sent."""
     raw = json.dumps(body)
     if plan_for(body["query"], body.get("operationName")) is not None:
         sent = []
         asyncio.run(_api_compiled(raw, None, sent))
         return [[sql, [baseline.NOW if isinstance(p, dt.datetime) else p for p in params or []],
-                 prepare] for sql, params, prepare in sent]
+                 prepare, generic] for sql, params, prepare, generic in sent]
     statements, _ = _api(raw, None)
     return [UUID.sub(baseline.CONTEXT, NOW.sub(baseline.NOW, sql)) for sql in statements]
 
@@ -115,15 +116,20 @@ async def _api_compiled(raw: str, token: str | None,
                         sent: list | None = None) -> tuple[list[str], dict]:
     """A covered read, answered as schema/views.py answers it (on the event loop, psycopg's
     async pool), its statements recorded as sent with their parameters (and in `sent` as
-    (query, params, prepare))."""
-    recorded = []
+    (query, params, prepare, generic)). The setting of a generic plan (config/prepared.py)
+    is not a statement of its own: it marks the next one."""
+    recorded, generic = [], []
     execute = psycopg.AsyncCursor.execute
 
     async def recording(cursor, query, params=None, **kwargs):
         result = await execute(cursor, query, params, **kwargs)
+        if query == GENERIC:
+            generic.append(True)
+            return result
         recorded.append(f"{_numbered(query)} -- {_canonical(params)}")
         if sent is not None:
-            sent.append((query, params, kwargs.get("prepare")))
+            sent.append((query, params, kwargs.get("prepare"), bool(generic)))
+        generic.clear()
         return result
 
     headers = [(b"content-type", b"application/json"),
@@ -183,7 +189,8 @@ async def _baseline(raw: str, token: str | None) -> tuple[list[str], dict]:
     class RecordingServerCursor(AsyncCursor):
         async def execute(self, query, params=None, **kwargs):
             result = await super().execute(query, params, **kwargs)
-            recorded.append(f"{self._query.query.decode()} -- {_canonical(params)}")
+            if query != baseline.GENERIC:  # a setting, not recorded by the API's side
+                recorded.append(f"{self._query.query.decode()} -- {_canonical(params)}")
             return result
 
     db = await AsyncConnection.connect(

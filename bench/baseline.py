@@ -28,6 +28,9 @@ UTC = dt.UTC
 POOL_SIZE = int(os.environ.get("BASELINE_POOL_SIZE", "16"))
 # What Django's settings give every session (config/settings/base.py).
 SESSION_OPTIONS = "-c jit=off"
+# What the API sets for a statement it wants planned once for any parameters
+# (config/prepared.py; not imported: this module runs without the project's Django).
+GENERIC = "SET LOCAL plan_cache_mode = force_generic_plan"
 
 
 def _columns(table: str, *names: str) -> str:
@@ -263,15 +266,21 @@ async def _token_user(db, request) -> int | None:
 async def search(db, variables, request):
     """The statements search/ wrote for this text (the vocabulary look-up, then the search;
     the search alone for a text with no word to look up), replayed as the API sends them
-    (server-side parameters, the look-up prepared); the answer from the last one's single
-    row, as search/selectors.py reads it. (didYouMean and completions, computed in Python
-    from the first, are not selected.)"""
+    (server-side parameters, prepared, with a generic plan where the API asks one); the
+    answer from the last one's single row, as search/selectors.py reads it. (didYouMean
+    and completions, computed in Python from the first, are not selected.)"""
     now = _now()
-    for sql, params, prepare in REPLAY[variables["text"]]:
+    for sql, params, prepare, generic in REPLAY[variables["text"]]:
+        params = [now if p == NOW else p for p in params]
         async with SERVER_CURSOR(db) as cursor:
-            await cursor.execute(sql, [now if p == NOW else p for p in params],
-                                 prepare=prepare)
-            rows = await cursor.fetchall()
+            if generic:  # as schema/compiled/serve.py sends it
+                async with db.transaction():
+                    await cursor.execute(GENERIC)
+                    await cursor.execute(sql, params, prepare=True)
+                    rows = await cursor.fetchall()
+            else:
+                await cursor.execute(sql, params, prepare=prepare)
+                rows = await cursor.fetchall()
     [(total, categories, cities, amenities, page, fallback)] = rows
     return {"search": {
         "total": total, "fallback": bool(fallback),
@@ -293,7 +302,7 @@ def _marked(text: str | None) -> str:
 
 
 # Search statements by text, captured from the API by bench/api.py (BASELINE_REPLAY, JSON):
-# [statement as written, parameters, prepare], the request's instant left as NOW (no SQL
+# [statement as written, parameters, prepare, generic], the request's instant left as NOW (no SQL
 # parameter holds a NUL). Run on the pool with server-side parameters, as the API's
 # compiled path runs them (schema/compiled/search.py).
 REPLAY: dict[str, list] = {}
