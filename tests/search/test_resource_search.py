@@ -199,6 +199,12 @@ def test_search_typo_prefers_the_commoner_of_equally_near_words(db):
     assert info.corrections == [("grand", 9)]
 
 
+def test_search_word_being_typed_that_begins_words_is_not_corrected(catalogue):
+    [info] = vocabulary_lookup(query_parse("stub")).words.values()
+
+    assert info.completions == [("stube", 1)] and info.corrections == []
+
+
 def test_search_falls_back_to_any_word_when_few_match(catalogue):
     result = resource_search(text="quiet lake ")
     exact_first = resource_search(text="cafe zurich ", understand=False)
