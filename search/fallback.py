@@ -80,8 +80,10 @@ def rarity_branch(plan, where: str, where_params: list, limit: int,
     term is rare by this measure: every match is scored).
     """
     terms = plan.terms or [(plan.fuzzy, 1.0, 0)]
+    # (SELECT to_tsquery(...)): an InitPlan, parsed once, not once per candidate (with the
+    # generic plan the text is a parameter, not a constant folded by the planner).
     rows = ", ".join([f"(%s::float8, ts_rank_cd('{FIELD_WEIGHTS}', d.document,"
-                      " to_tsquery('search_english', %s)))"] * len(terms))
+                      " (SELECT to_tsquery('search_english', %s))))"] * len(terms))
     score = (f"(SELECT sum(w.idf * w.tf * {K1 + 1} / (w.tf + {K1}))"
              f" FROM (VALUES {rows}) AS w(idf, tf))::real")
     pools, pool_params = [], []
