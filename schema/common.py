@@ -28,17 +28,19 @@ from strawberry_django.fields.field import (
 )
 
 UTC = dt.UTC
+BIGINT_MAX = 2**63 - 1  # (and -BIGINT_MAX: schema/compiled/roots.node_pk's range)
 
 
 def decode_ids(global_ids, type_name: str, *, field: str | None = None) -> list[int]:
     """The primary keys behind relay IDs that must all name `type_name` objects; an ID of
-    another type, or one whose key is not an integer, is a ValidationError `invalid_id`
-    (dropping it would silently widen a filter to everything)."""
+    another type, or one whose key is not an integer a key can be (bigint), is a
+    ValidationError `invalid_id` (dropping it would silently widen a filter to everything;
+    passing 2**63 on made PostgreSQL's out-of-range error an internal_error)."""
     try:
         ids = [int(gid.node_id) for gid in global_ids if gid.type_name == type_name]
     except ValueError:
         ids = []
-    if len(ids) != len(global_ids):
+    if len(ids) != len(global_ids) or not all(-BIGINT_MAX <= pk <= BIGINT_MAX for pk in ids):
         error = ValidationError(f"Not a {type_name} id.", code="invalid_id")
         error.field = field
         raise error

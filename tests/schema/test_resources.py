@@ -109,7 +109,8 @@ def test_availability_refuses_an_id_of_another_type(gql, venue, category, staff,
     assert result.errors[0].extensions == {"code": "invalid_id", "field": "resourceIds"}
 
 
-@pytest.mark.parametrize("type_name, key", [("Venue", None), ("Resource", "x1")])
+@pytest.mark.parametrize("type_name, key", [("Venue", None), ("Resource", "x1"),
+                                            ("Resource", 2**63)])
 def test_resource_by_an_id_of_another_type_is_refused(gql, venue, category, type_name, key):
     """A Venue id with a resource's number is not that resource, and a key that is not a
     number is not a server error."""
