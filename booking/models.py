@@ -456,6 +456,11 @@ class Booking(models.Model):
                 condition=Q(status=BookingStatus.HELD),
                 name="booking_held_expiry",
             ),
+            # Pages of bookings by start or creation (the API's `start` and `createdAt`
+            # orderings), either way: the index gives the order, an incremental sort the id
+            # tie-break. Without them a page sorted all bookings (0.4-0.8 s at 1M).
+            models.Index(fields=["period"], name="booking_period"),
+            models.Index(fields=["created_at"], name="booking_created"),
         ]
         triggers = [
             pgtrigger.Trigger(

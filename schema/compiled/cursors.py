@@ -157,4 +157,9 @@ def keyset(order: list[tuple[str, str]], kinds: list[str], values: list,
         else:
             current = Sql(f"({compare.text} OR ({expression} = {placeholder} AND "
                           f"{current.text}))", [value, value, *current.params])
+    if len(order) > 1:
+        # The same rows, with a bound on the first key an index can start from (the OR
+        # alone is a filter on every row before the page: linear in the page's depth).
+        current = Sql(f"{expression} {operator}= {placeholder} AND {current.text}",
+                      [value, *current.params])
     return Sql(f"({current.text})", current.params)
