@@ -21,6 +21,8 @@ token; the existing path reads a session only when a resolver asks for the user,
 read that never does (the catalogue alone) runs with the anonymous limits.
 """
 
+import contextvars
+import logging
 from importlib import import_module
 
 from django.conf import settings
@@ -39,6 +41,19 @@ DATABASE_ENGINE = "django.contrib.sessions.backends.db"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 BIGINT_MAX = 2**63 - 1
 MAX_SESSIONS = 4096  # decoded sessions kept per process
+
+# SessionStore.decode() logs corrupt data ("Session data corrupted"). A session this path
+# cannot decode goes the existing path, which decodes and logs it again: the warning is
+# kept for that one (the context variable is set only around this path's decode).
+_DECODING = contextvars.ContextVar("compiled_session_decoding", default=False)
+
+
+class _NotWhileDecoding(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _DECODING.get()
+
+
+logging.getLogger("django.security.SuspiciousSession").addFilter(_NotWhileDecoding())
 # The session's row (unexpired, as SessionStore.load reads it) and the user it named last.
 SESSION_USER = (
     "SELECT s.session_data, u.id, u.password, u.is_active, u.is_staff FROM django_session s"
@@ -61,7 +76,11 @@ class Sessions:
         cached = self.decoded.get(key)
         if cached is not None and cached[0] == data:
             return cached[1]
-        session = self.store.decode(data)
+        token = _DECODING.set(True)
+        try:
+            session = self.store.decode(data)
+        finally:
+            _DECODING.reset(token)
         if len(self.decoded) >= MAX_SESSIONS:
             self.decoded.pop(next(iter(self.decoded)))
         self.decoded[key] = (data, session)

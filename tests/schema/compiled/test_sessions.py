@@ -106,3 +106,18 @@ def test_sessions_the_existing_path_answers(customer, change):
         key = key[:7] if change == "short key" else "unknown-session-key"
 
     assert caller(key)[0] is None
+
+
+def test_corrupt_session_is_logged_once_by_the_path_that_answers(customer, caplog):
+    key = signed_in(customer, "pw-ada-123")
+    Session.objects.filter(session_key=key).update(session_data="corrupt:data")
+    request = HttpRequest()
+    request.session = Session.get_session_store_class()(key)
+
+    with caplog.at_level("WARNING", logger="django.security.SuspiciousSession"):
+        found, _ = caller(key)  # the compiled path declines, quietly
+        user = get_user(request)  # the existing path decodes it again, and says so
+
+    assert found is None and not user.is_authenticated
+    assert [r.getMessage() for r in caplog.records
+            if r.name == "django.security.SuspiciousSession"] == ["Session data corrupted"]
