@@ -20,6 +20,7 @@ query and the machine's load average before and after.
 """
 
 import argparse
+import functools
 import os
 import random
 import statistics
@@ -114,19 +115,15 @@ def statements_of(text: str) -> list[Statement]:
         return recorded
 
 
-_connection: list[psycopg.Connection] = []
-
-
+@functools.cache
 def _baseline() -> psycopg.Connection:
     """A psycopg session of its own to the database measured (autocommit, JIT off)."""
-    if not _connection:
-        params = connection.get_connection_params()
-        params["dbname"] = connection.settings_dict["NAME"]
-        params.pop("context", None)
-        params.pop("cursor_factory", None)  # Django's binds client-side: never prepares
-        params["prepare_threshold"] = 5
-        _connection.append(psycopg.connect(**params, autocommit=True))
-    return _connection[0]
+    params = connection.get_connection_params()
+    params["dbname"] = connection.settings_dict["NAME"]
+    params.pop("context", None)
+    params.pop("cursor_factory", None)  # Django's binds client-side: never prepares
+    params["prepare_threshold"] = 5
+    return psycopg.connect(**params, autocommit=True)
 
 
 def percentile(values: list[float], p: float) -> float:

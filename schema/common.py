@@ -28,7 +28,7 @@ from strawberry_django.fields.field import (
 )
 
 UTC = dt.UTC
-BIGINT_MAX = 2**63 - 1  # (and -BIGINT_MAX: schema/compiled/roots.node_pk's range)
+BIGINT_MAX = 2**63 - 1  # the largest key; ids range over ±BIGINT_MAX, here and compiled
 
 
 def decode_ids(global_ids, type_name: str, *, field: str | None = None) -> list[int]:

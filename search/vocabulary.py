@@ -60,9 +60,7 @@ _PHRASES = """
 _LOOKUP = _PHRASES + f"""
     SELECT t.i, u.word, k.documents,
            CASE WHEN k.documents > 0 THEN NULL
-                WHEN t.prefix AND EXISTS (
-                    SELECT FROM search_vocabularyword v
-                    WHERE v.word > u.word AND v.word < u.word || chr(1114111)) THEN NULL
+                WHEN cardinality(m.completions) > 0 THEN NULL
                 WHEN length(u.word) >= 4 THEN ARRAY(
                SELECT json_build_array(v.word, v.documents, search_lexeme(v.word))
                FROM (SELECT v.word, v.documents, v.word <-> u.word AS distance
@@ -75,11 +73,7 @@ _LOOKUP = _PHRASES + f"""
                JOIN search_vocabularyword v
                  ON v.word >= c.word COLLATE "C" AND v.word <= c.word COLLATE "C"
                WHERE c.i = t.i) END,
-           CASE WHEN t.prefix THEN ARRAY(
-               SELECT json_build_array(v.word, search_lexeme(v.word), v.documents)
-               FROM search_vocabularyword v
-               WHERE v.word > u.word AND v.word < u.word || chr(1114111)
-               ORDER BY v.documents DESC, v.word LIMIT {COMPLETIONS}) END,
+           m.completions,
            to_regclass('search_document_rum') IS NOT NULL
                AND to_regproc('search_rum_page') IS NOT NULL,
            l.lexeme, CASE WHEN k.documents > 0 THEN true
@@ -91,6 +85,12 @@ _LOOKUP = _PHRASES + f"""
     CROSS JOIN LATERAL (SELECT coalesce(max(v.documents), 0) AS documents
                         FROM search_vocabularyword v
                         WHERE v.word >= u.word AND v.word <= u.word) AS k
+    CROSS JOIN LATERAL (SELECT CASE WHEN t.prefix THEN ARRAY(
+                            SELECT json_build_array(v.word, search_lexeme(v.word), v.documents)
+                            FROM search_vocabularyword v
+                            WHERE v.word > u.word AND v.word < u.word || chr(1114111)
+                            ORDER BY v.documents DESC, v.word LIMIT {COMPLETIONS}) END
+                        AS completions) AS m
     CROSS JOIN LATERAL (SELECT search_lexeme(t.token) AS lexeme) AS l
     ORDER BY t.i
 """

@@ -23,12 +23,12 @@ import json
 
 from strawberry.relay import from_base64, to_base64
 
+from schema.common import BIGINT_MAX
 from schema.compiled.filters import Sql
 from schema.compiled.selection import Unsupported
 from schema.compiled.types import datetime_sql
 
 PREFIX = "orderedcursor"  # DjangoCursorEdge.CURSOR_PREFIX
-BIGINT_MAX = 2**63 - 1
 RANGE_BOUNDS = ("[)", "(]", "()", "[]")
 # Order keys by column name; any other column is text (names, slugs, cities, references).
 KINDS = {"id": "int", "created_at": "instant", "period": "range"}

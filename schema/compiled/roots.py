@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from strawberry.relay import from_base64
 
 from schema.booking.queries import MAX_PAGE
+from schema.common import BIGINT_MAX
 from schema.compiled import filters
 from schema.compiled.filters import Joins, Sql, both
 from schema.compiled.selection import Unsupported
 from schema.compiled.types import TYPES
 from schema.guard import role_of
-
-BIGINT_MAX = 2**63 - 1
 
 
 @dataclass(frozen=True)

@@ -35,11 +35,11 @@ from django.contrib.auth import (
 from django.utils.crypto import constant_time_compare
 
 from config.per_settings import per_settings
+from schema.common import BIGINT_MAX
 from schema.compiled.roots import Caller
 
 DATABASE_ENGINE = "django.contrib.sessions.backends.db"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
-BIGINT_MAX = 2**63 - 1
 MAX_SESSIONS = 4096  # decoded sessions kept per process
 
 # SessionStore.decode() logs corrupt data ("Session data corrupted"). A session this path
