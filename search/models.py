@@ -83,6 +83,13 @@ class VocabularyWord(models.Model):
             models.Index(
                 fields=["word"], condition=models.Q(documents__lte=0), name="search_vocab_unused"
             ),
+            # A typo's corrections one edit away (search/vocabulary.py). Words are added
+            # rarely and never changed: no pending list to read through.
+            GinIndex(
+                Func(F("word"), function="search_word_variants",
+                     output_field=ArrayField(models.TextField())),
+                name="search_vocab_variants", fastupdate=False,
+            ),
         ]
 
     def __str__(self) -> str:

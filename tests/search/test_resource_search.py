@@ -185,8 +185,9 @@ def test_search_typo_corrects_unknown_words(catalogue):
 
 
 def test_search_typo_prefers_the_commoner_of_equally_near_words(db):
-    # "grand" and 40 words "gal.." are each 0.8 from "garnd" by trigrams: more than the
-    # nearest words a typo reads.
+    # "grand" is one swap from "garnd", so its deletion neighbourhood finds it; 40 words
+    # "gal.." are as near by trigrams (0.8): more than the nearest words a typo reads when
+    # no word is one edit away.
     others = [f"gal{a}{b}" for a in "bcfhk" for b in "aeiouyst"]
     with connection.cursor() as cursor:
         cursor.execute("INSERT INTO search_vocabularyword (word, documents)"
