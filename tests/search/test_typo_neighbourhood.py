@@ -113,5 +113,7 @@ def test_search_typo_two_slips_away_finds_the_resource(venue, category):
 
     result = resource_search(text="porjcetor")
 
-    assert [hit.name for hit in result.hits] == ["Projector Room", "Protector Hall"]
+    # Both corrections are searched (their order is term rarity's, which other tests'
+    # catalogues change).
+    assert sorted(hit.name for hit in result.hits) == ["Projector Room", "Protector Hall"]
     assert result.did_you_mean == "projector"
