@@ -3,6 +3,8 @@ what counting and ranking the matches give, after every kind of write, and a sea
 them only where they are exact."""
 
 import io
+import re
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -13,6 +15,7 @@ from booking.models import Amenity, Category, Resource, Venue
 from search.query import query_parse
 from search.selectors import _Plan, resource_search
 from search.vocabulary import vocabulary_lookup
+from tests.search.test_resource_search import TOMORROW_10_12
 from tests.search.test_resource_search import catalogue  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -174,12 +177,60 @@ def test_pages_past_the_postings_are_ranked_from_the_documents(catalogue):  # no
                  " ON t.id = p.term_id WHERE t.key = %s", ["'room'"])[0][0] == 2
 
 
-def test_tracked_terms_not_used_with_filters(catalogue):  # noqa: F811
+def test_tracked_facets_not_used_with_filters(catalogue):  # noqa: F811
     track_all()
     zurich = search(text="room ", cities=["Zürich"])
 
     assert zurich.total == 2
     assert [f.count for f in zurich.facets["city"]] == [2]
+
+
+FILTERED = [("room ", {"cities": ["Zürich"]}), ("room ", {"party_size": 4}),
+            ("quiet ", {"party_size": 2}), ("projector ", {"cities": ["Berlin"]}),
+            ("light ", {"max_price": Decimal(100)}), ("studio ", {"cities": ["Zürich"]}),
+            ("room ", {"available_during": TOMORROW_10_12}), ("proj", {"party_size": 3}),
+            ('"meeting room"', {"party_size": 3})]
+
+
+def every_page(text: str, first: int, **filters) -> list:
+    """Hits and facets of every page, `first` at a time."""
+    pages, after = [], None
+    while True:
+        result = search(text=text, first=first, after=after, **filters)
+        pages.append((page(result), facets(result)))
+        if not (after := result.next_cursor):
+            return pages
+
+
+@pytest.mark.parametrize("postings", [1, 1000])
+def test_tracked_filtered_searches_answer_as_counted_and_ranked(catalogue, postings):  # noqa: F811
+    untrack()
+    counted = [every_page(text, 1, **filters) for text, filters in FILTERED]
+    counted_all = [ranked(search(text=text, first=100, **filters)) for text, filters in FILTERED]
+
+    assert track_all(postings) > 0
+    tracked = [every_page(text, 1, **filters) for text, filters in FILTERED]
+
+    # Equal scores may come in another order (RUM's, or the postings' by id): compared as
+    # the sorted pages, each with its facets.
+    assert [sorted(p, key=str) for p in tracked] == [sorted(p, key=str) for p in counted]
+    assert [ranked(search(text=text, first=100, **filters))
+            for text, filters in FILTERED] == counted_all
+    assert [len(p) for p in counted] == [2, 3, 3, 2, 2, 1, 3, 2, 2]
+
+
+def test_a_filtered_tracked_term_reads_its_postings_among_the_matches(catalogue):  # noqa: F811
+    track_all()
+
+    plan = plan_of("room ", party_size=4, first=1)
+
+    postings = [line for line in plan.splitlines() if "search_termposting" in line]
+    assert postings and all("never executed" not in line for line in postings)
+    # The page reads no document (the `hit` CTE, `d`, read the matches for the facets):
+    # neither the RUM page nor the matches scored one by one run.
+    page = [line for line in plan.splitlines()
+            if re.search(r"search_rum_page|on search_resourcedocument d_", line)]
+    assert page and all("never executed" in line for line in page)
 
 
 def test_untracked_terms_are_counted(catalogue):  # noqa: F811
@@ -189,10 +240,10 @@ def test_untracked_terms_are_counted(catalogue):  # noqa: F811
     assert term_of("room ") is None
 
 
-def plan_of(text: str) -> str:
+def plan_of(text: str, **kwargs) -> str:
     """EXPLAIN ANALYZE of the search statement (the second) for `text`."""
     with CaptureQueriesContext(connection) as captured:
-        search(text=text)
+        search(text=text, **kwargs)
     sql = captured.captured_queries[-1]["sql"]
     return "\n".join(row[0] for row in fetch("EXPLAIN (ANALYZE, COSTS OFF) " + sql))
 
