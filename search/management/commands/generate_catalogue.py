@@ -34,6 +34,11 @@ CHUNK = 20_000
 # Facet counts are kept for lexemes in at least 1 % of the documents and 1,000 of them, as
 # migration search.0005 chooses them.
 TRACK_SHARE, TRACK_DOCUMENTS = 0.01, 1000
+# Postings kept per tracked term: at least this many matches where ties allow (up to twice
+# as many). A filtered search is served from them when its filters keep as many of them as
+# the page reads (search/statement.py): 2,000 serves filters that keep 1 % of the matches
+# (a city and a party size at 1M: "machine" in London for 11 kept 11 of 954 postings).
+TRACK_POSTINGS = 2000
 PER_VENUE = 50
 # category slug: (weight, capacity lower, largest capacity upper, price per hour)
 CATEGORY_PLAN = {
@@ -64,9 +69,9 @@ class Command(BaseCommand):
             connection.close()
             connection.settings_dict["NAME"] = database_name
         started = time.monotonic()
-        index = _drop_fulltext_index_if_empty()
+        indexes = _drop_fulltext_indexes_if_empty()
         catalogue_generate(resources, seed=seed, out=self.stderr)
-        if index:
+        for index in indexes:
             self.stderr.write("Building the full-text index ...")
             with connection.cursor() as cursor:
                 cursor.execute(index)
@@ -75,7 +80,8 @@ class Command(BaseCommand):
             cursor.execute("VACUUM ANALYZE search_resourcedocument")
             self.stderr.write("Tracking the frequent terms ...")
             # Which terms are frequent is known only now (sql/functions/search_terms_track.sql).
-            cursor.execute("SELECT search_terms_track(%s, %s)", [TRACK_SHARE, TRACK_DOCUMENTS])
+            cursor.execute("SELECT search_terms_track(%s, %s, %s)",
+                           [TRACK_SHARE, TRACK_DOCUMENTS, TRACK_POSTINGS])
             cursor.execute("ANALYZE")
         self.stdout.write(f"{resources} resources in {time.monotonic() - started:.0f} s.")
 
@@ -184,17 +190,18 @@ def _copy(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
             copy.write_row(row)
 
 
-def _drop_fulltext_index_if_empty() -> str | None:
-    """Drop the documents' full-text index if there are no documents; its definition."""
+def _drop_fulltext_indexes_if_empty() -> list[str]:
+    """Drop the documents' full-text indexes (GIN, and RUM where it is) if there are no
+    documents; their definitions."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT EXISTS (SELECT FROM search_resourcedocument)")
         if cursor.fetchone()[0]:
-            return None
+            return []
         cursor.execute(
             "SELECT indexname, indexdef FROM pg_indexes "
             "WHERE indexname IN ('search_document_rum', 'search_document_gin')"
         )
-        found = cursor.fetchone()
-        if found:
-            cursor.execute(f"DROP INDEX {found[0]}")
-        return found and found[1]
+        found = cursor.fetchall()
+        for name, _ in found:
+            cursor.execute(f"DROP INDEX {name}")
+        return [definition for _, definition in found]

@@ -10,7 +10,11 @@ shifted, e.g. nightly: writers wait while it counts (on our 2-core machine: 3 mi
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
-from search.management.commands.generate_catalogue import TRACK_DOCUMENTS, TRACK_SHARE
+from search.management.commands.generate_catalogue import (
+    TRACK_DOCUMENTS,
+    TRACK_POSTINGS,
+    TRACK_SHARE,
+)
 
 
 class Command(BaseCommand):
@@ -21,10 +25,13 @@ class Command(BaseCommand):
                             help="share of the active documents a term must match")
         parser.add_argument("--documents", type=int, default=TRACK_DOCUMENTS,
                             help="documents a term must match at least")
+        parser.add_argument("--postings", type=int, default=TRACK_POSTINGS,
+                            help="best matches kept per term (up to twice as many with ties)")
 
-    def handle(self, *args, share, documents, **options):
+    def handle(self, *args, share, documents, postings, **options):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT search_terms_track(%s, %s)", [share, documents])
+            cursor.execute("SELECT search_terms_track(%s, %s, %s)",
+                           [share, documents, postings])
             tracked = cursor.fetchone()[0]
             cursor.execute("SELECT shape, count(*) FROM search_term GROUP BY shape"
                            " ORDER BY shape")

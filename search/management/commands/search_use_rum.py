@@ -2,15 +2,20 @@
 
 The migrations create the RUM index only where the extension could be created at the time.
 Once it is installed (search/rum.py), this creates the extension, the RUM index and
-search_rum_page(), drops the GIN index, rewrites the documents into narrow rows and
-scores the tracked terms' postings as the RUM page ranks (rum_ts_score).
+search_rum_page(), rewrites the documents into narrow rows and scores the tracked terms'
+postings as the RUM page ranks (rum_ts_score). The GIN index stays: it gives the bitmap of
+the matches for counting and filtering (search.0014).
 """
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from config.sqlfiles import living_files
-from search.management.commands.generate_catalogue import TRACK_DOCUMENTS, TRACK_SHARE
+from search.management.commands.generate_catalogue import (
+    TRACK_DOCUMENTS,
+    TRACK_POSTINGS,
+    TRACK_SHARE,
+)
 
 
 class Command(BaseCommand):
@@ -29,10 +34,9 @@ class Command(BaseCommand):
                                " ON search_resourcedocument USING rum (document rum_tsvector_ops)")
                 living = living_files()
                 cursor.execute(living["search_rum_page"])
-                cursor.execute("DROP INDEX IF EXISTS search_document_gin")
                 cursor.execute("SELECT search_documents_narrow()")
                 rewritten = cursor.fetchone()[0]
                 cursor.execute(living["search_term_score"])  # now rum_ts_score
-                cursor.execute("SELECT search_terms_track(%s, %s)",
-                               [TRACK_SHARE, TRACK_DOCUMENTS])
+                cursor.execute("SELECT search_terms_track(%s, %s, %s)",
+                               [TRACK_SHARE, TRACK_DOCUMENTS, TRACK_POSTINGS])
         self.stdout.write(f"Search uses RUM; {rewritten} documents rewritten.")
