@@ -15,8 +15,10 @@ from booking.models import Amenity, Category, Resource, Venue
 from search.query import query_parse
 from search.selectors import _Plan, resource_search
 from search.vocabulary import vocabulary_lookup
-from tests.search.test_resource_search import TOMORROW_10_12
-from tests.search.test_resource_search import catalogue  # noqa: F401 (fixture)
+from tests.search.test_resource_search import (
+    TOMORROW_10_12,
+    catalogue,  # noqa: F401 (fixture)
+)
 
 pytestmark = pytest.mark.django_db
 
