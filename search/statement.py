@@ -61,7 +61,10 @@ def _postings_page(term: str, tier: int) -> str:
 # matches (the `hit` CTE) when as many as the page reads are there: a match without a
 # posting scores below every posting (ties are kept whole), so those are the page exactly.
 # Else the page is ranked as without. ("office" in Tokyo for 5 at 1M: 7,774 matches scored
-# one by one in 45 ms; their postings read in order until 21 are matches.) `IS TRUE` keeps
+# one by one in 45 ms; their postings read in order until 21 are matches.) With filters
+# only while the matches are few (FEW_HITS): past the postings they are then scored one by
+# one, and equal scores keep the postings' order (by id) from page to page; RUM's own order
+# of equal scores, for many matches, could repeat or skip a hit between pages. `IS TRUE` keeps
 # the IN a hashed subplan, tested on each posting in order: as a join, the generic plan
 # looked each match up among the term's postings (1,180 at 100k: 57 ms).
 _HIT_POSTINGS_CTE = """hit_postings AS MATERIALIZED (
@@ -70,9 +73,8 @@ _HIT_POSTINGS_CTE = """hit_postings AS MATERIALIZED (
       AND (p.resource_id IN (SELECT resource_id FROM hit)) IS TRUE
     ORDER BY p.score DESC, p.resource_id LIMIT %s)"""
 _HIT_POSTINGS_ENOUGH = "(SELECT count(*) FROM hit_postings) >= %s"
-_HIT_POSTINGS_PAGE = f"""SELECT resource_id, score, NULL::text AS sort_name, 1 AS tier,
-           row_number() OVER (ORDER BY score DESC, resource_id) AS ord
-    FROM hit_postings WHERE {_HIT_POSTINGS_ENOUGH}"""
+_HIT_POSTINGS_PAGE = """SELECT resource_id, score, NULL::text AS sort_name, 1 AS tier,
+           row_number() OVER (ORDER BY score DESC, resource_id) AS ord FROM hit_postings"""
 _TERM_CTE = _term_cte("term", "query", gate="(SELECT first FROM q) IS NULL AND ")
 # The finished word being typed (`q.first`): its matches come first, and when it is a
 # tracked term they are read from its postings, as a search for the word alone would.
@@ -114,6 +116,7 @@ _Q_EXCLUDED = ("q AS MATERIALIZED (SELECT to_tsquery('search_english', %s) AS qu
 # Filters that leave at most this many matches: those are scored one by one, not ranked by
 # a RUM scan over every match of the words (_unless_few_hits).
 FEW_HITS = 20_000
+_FEW = f"(SELECT coalesce(sum(n), 0) FROM facet WHERE kind = {CATEGORY_SET}) <= {FEW_HITS}"
 
 
 def search_statement(plan, filters: SearchFilters, position, first: int, available_during, *,
@@ -231,8 +234,10 @@ def _page(plan, where: str, where_params: list, position, first: int, *,
         branches = [(_POSTINGS_PAGE, [], [limit]),
                     *((gate(b, f"NOT {_USABLE}"), *rest) for b, *rest in branches)]
     if hit_postings:
-        branches = [(_HIT_POSTINGS_PAGE, [], [limit]),
-                    *((gate(b, f"NOT {_HIT_POSTINGS_ENOUGH}"), before, [*after, limit])
+        ranked_by_rum = plan.rum and filters is not None and not filters.none
+        use = f"{_FEW} AND {_HIT_POSTINGS_ENOUGH}" if ranked_by_rum else _HIT_POSTINGS_ENOUGH
+        branches = [(gate(_HIT_POSTINGS_PAGE, use), [], [limit]),
+                    *((gate(b, f"NOT ({use})"), before, [*after, limit])
                       for b, before, after in branches)]
     ctes, params = "", []
     if plan.fuzzy is not None or plan.first is not None:
@@ -324,9 +329,7 @@ def _unless_few_hits(plan, filters: SearchFilters, rum: tuple, limit: int, *,
     # By their ctids (a TID scan): by key, 7,774 index look-ups took 20 ms more.
     scored = _branch(plan, "d.ctid = ANY((SELECT array_agg(tid) FROM hit)::tid[])", [], limit,
                      tier=tier)
-    few = (f"(SELECT coalesce(sum(n), 0) FROM facet WHERE kind = {CATEGORY_SET})"
-           f" <= {FEW_HITS}")
-    return (f"({gate(rum[0], f'NOT {few}')}) UNION ALL ({gate(scored[0], few)})", [],
+    return (f"({gate(rum[0], f'NOT {_FEW}')}) UNION ALL ({gate(scored[0], _FEW)})", [],
             [*rum[1], *rum[2], *scored[1], *scored[2]])
 
 
