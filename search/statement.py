@@ -127,15 +127,22 @@ def search_statement(plan, filters: SearchFilters, position, first: int, availab
     q_sql, q_params, match = _query(plan)
     # (ctid: a filtered page reads its few matches again by it, _unless_few_hits)
     columns = "d.resource_id, d.category_id, d.city, d.amenity_ids, d.ctid AS tid"
-    hit = f"SELECT {columns} FROM search_resourcedocument d WHERE {match} AND {where}"
-    ctes, params = [q_sql], [*q_params, *where_params]
+    within = _in_cities if plan.ranked and filters.cities else _as_is
+    hit, hit_params = within(f"SELECT {columns} FROM search_resourcedocument d"
+                             f" WHERE {match} AND {where}", where_params)
+    ctes, params = [q_sql], [*q_params, *hit_params]
     if plan.ranked and plan.fuzzy is not None:  # the matches unless the fallback applies
-        ctes.insert(0, f"exact_hit AS MATERIALIZED (SELECT {columns}"
-                       f" FROM search_resourcedocument d"
-                       f" WHERE d.document @@ to_tsquery('search_english', %s) AND {where})")
-        params[:0] = [plan.exact, *where_params]
+        exact, exact_params = within(
+            f"SELECT {columns} FROM search_resourcedocument d"
+            f" WHERE d.document @@ to_tsquery('search_english', %s) AND {where}",
+            [plan.exact, *where_params])
+        ctes.insert(0, f"exact_hit AS MATERIALIZED ({exact})")
+        params[:0] = exact_params
         hit = (f"SELECT * FROM exact_hit WHERE NOT (SELECT fallback FROM q)"
-               f" UNION ALL ({hit} AND (SELECT fallback FROM q))")
+               f" UNION ALL (SELECT * FROM ({hit}) f WHERE (SELECT fallback FROM q))")
+    if within is _in_cities:
+        ctes.insert(0, _CITY_Q)
+        params[:0] = [filters.cities]
     ctes.append(f"hit AS ({hit})")
     if available_during is not None:
         ctes[-1] = ctes[-1].replace("hit AS", "candidate AS", 1)
@@ -175,6 +182,33 @@ def search_statement(plan, filters: SearchFilters, position, first: int, availab
     params += page_params
     sql = f"WITH {', '.join(ctes)} SELECT {FACETS}, {_PAGE}, (SELECT fallback FROM q)"
     return sql, [*params, WHOLE, SNIPPET, price_date(available_during, now)]
+
+
+# A document holds its city's words (weight B): filtered by cities, the matches of the
+# words are also those of the cities' words (`'new' & 'york' | 'tokyo'`), which the GIN
+# index intersects with the words' own postings in one scan, instead of reading every
+# match of the words and then dropping those elsewhere ("soundproof" in Hamburg at 1M:
+# 206,149 postings read, 6,991 kept; 43 -> 10 ms). Not when a city has no such word (its
+# name all stop words): `usable` is false, and the matches are read as without.
+_CITY_Q = """city_q AS MATERIALIZED (
+    SELECT CASE WHEN bool_and(numnode(c.query) > 0)
+                THEN string_agg('(' || c.query::text || ')', ' | ')::tsquery END AS query,
+           bool_and(numnode(c.query) > 0) AS usable
+    FROM (SELECT plainto_tsquery('search_english', city) AS query
+          FROM unnest(%s::text[]) AS city) c)"""
+
+
+def _in_cities(select: str, params: list) -> tuple[str, list]:
+    """`select` (documents `d` matching within the filters) reading the cities' words too,
+    when `city_q` is usable; its params."""
+    return (f"SELECT * FROM ({select} AND d.document @@ (SELECT query FROM city_q)) w"
+            f" WHERE (SELECT usable FROM city_q)"
+            f" UNION ALL SELECT * FROM ({select}) w WHERE NOT (SELECT usable FROM city_q)",
+            [*params, *params])
+
+
+def _as_is(select: str, params: list) -> tuple[str, list]:
+    return select, params
 
 
 def _query(plan) -> tuple[str, list, str]:

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange, NumericRange
+from django.utils.text import slugify
 
 from booking.errors import AvailabilityError
 from booking.models import Amenity, Booking, Category, Rate, Venue
@@ -334,3 +335,26 @@ def test_search_pages_through_a_prefix(venue, category):
     paged = all_pages("lan", first=3)
 
     assert len(paged) == len(set(paged)) == 20
+
+
+@pytest.mark.parametrize("cities, found", [
+    (["New York"], ["Hudson Room"]), (["Saint-Étienne"], ["Loire Room"]),
+    (["The"], ["Nowhere Room"]), (["Saint-Étienne", "New York"], ["Hudson Room", "Loire Room"]),
+    (["Saint-Étienne", "The"], ["Loire Room", "Nowhere Room"]), (["York"], []),
+])
+def test_search_in_cities_finds_their_matches(category, cities, found):
+    # The cities' own words narrow the words' matches in the index (a document holds its
+    # city's words); a city of stop words only ("The") has none, and is filtered as is.
+    # Venue names next to the city in the document must not change its words.
+    for city, venue_name, name in [("New York", "Pier-", "Hudson Room"),
+                                   ("Saint-Étienne", "Cité", "Loire Room"),
+                                   ("The", "Nowhere", "Nowhere Room"),
+                                   ("Yorkshire", "York", "Moor Room")]:
+        place = Venue.objects.create(name=venue_name, slug=slugify(name), city=city,
+                                     country="FR", timezone="Europe/Paris")
+        make_resource(place, category, name=name)
+
+    result = resource_search(text="room", cities=cities)
+
+    assert sorted(names(result)) == found
+    assert [facet.count for facet in result.facets["city"]] == [1] * len(found)
