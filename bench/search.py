@@ -41,6 +41,7 @@ from config.prepared import GENERIC  # noqa: E402
 from search.scale import CITIES  # noqa: E402
 from search.selectors import resource_search, resource_search_steps  # noqa: E402
 from search.steps import Statement, statement_rows  # noqa: E402
+from search.steps import run as run_steps  # noqa: E402
 
 PER_CLASS = 8
 STOP = {"the", "and", "with", "for", "from", "into", "are", "you", "your", "can"}
@@ -105,14 +106,14 @@ def run(text: str) -> tuple[float, float, int]:
 
 def statements_of(text: str) -> list[Statement]:
     """The statements resource_search sends for `text`."""
-    recorded, steps = [], resource_search_steps(text=text, first=20)
-    try:
-        statement = next(steps)
-        while True:
-            recorded.append(statement)
-            statement = steps.send(statement_rows(statement))
-    except StopIteration:
-        return recorded
+    recorded = []
+
+    def rows(statement: Statement) -> list[tuple]:
+        recorded.append(statement)
+        return statement_rows(statement)
+
+    run_steps(resource_search_steps(text=text, first=20), rows)
+    return recorded
 
 
 @functools.cache

@@ -3,7 +3,7 @@ that decides it, and the ranking of the matches that are not exact by term rarit
 """
 
 from search.branches import gate, rum_page
-from search.filters import SearchFilters
+from search.filters import COLUMNS, SearchFilters
 
 # The exact query finding fewer matches than this brings in corrections of known words too.
 FEW = 3
@@ -66,11 +66,6 @@ def anchor(plan) -> tuple[str, str] | None:
     return (common[0], " | ".join(rare)) if len(common) == 1 and rare else None
 
 
-# The columns of a document the filters read (search/filters.py), but its tsvector.
-_COLUMNS = ("d.resource_id, d.category_id, d.venue_id, d.city, d.amenity_ids, d.capacity,"
-            " d.is_active")
-
-
 def rarity_branch(plan, where: str, where_params: list, limit: int,
                   filters: SearchFilters | None, *, anchored: bool) -> tuple[str, list, list]:
     """After a fallback, the matches that are not exact by BM25: the sum over the query's
@@ -122,7 +117,7 @@ def rarity_branch(plan, where: str, where_params: list, limit: int,
             f" {score} AS score, NULL::text AS sort_name, 1 AS tier"
             f" FROM (SELECT DISTINCT resource_id FROM ({' UNION ALL '.join(pools)}) u"
             f" WHERE (SELECT fallback FROM q)) AS c"
-            f" CROSS JOIN LATERAL (SELECT {_COLUMNS}, d.document || ''::tsvector AS document"
+            f" CROSS JOIN LATERAL (SELECT {COLUMNS}, d.document || ''::tsvector AS document"
             f" FROM search_resourcedocument d WHERE d.resource_id = c.resource_id OFFSET 0) AS d"
             f" WHERE {where} AND NOT d.document @@ (SELECT exact FROM q)"
             f" ORDER BY score DESC, d.resource_id LIMIT %s) s",

@@ -6,6 +6,11 @@ from decimal import Decimal
 
 from search.cursor import SearchError
 
+# The columns of a document `d` that conditions() reads (the price condition: resource_id
+# and venue_id): a query may read a document's row once and filter it afterwards.
+COLUMNS = ("d.resource_id, d.category_id, d.venue_id, d.city, d.amenity_ids, d.capacity,"
+           " d.is_active")
+
 
 @dataclass(frozen=True)
 class SearchFilters:

@@ -30,13 +30,14 @@ class Statement:
 Steps = Generator[Statement, list[tuple], object]
 
 
-def run(steps: Steps):
+def run(steps: Steps, rows=None):
     """The value `steps` returns, each statement run on Django's connection (prepared
-    when it says so)."""
+    when it says so), or given the rows `rows(statement)` returns."""
+    rows = rows or statement_rows
     try:
         statement = next(steps)
         while True:
-            statement = steps.send(statement_rows(statement))
+            statement = steps.send(rows(statement))
     except StopIteration as done:
         return done.value
 
