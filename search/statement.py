@@ -127,20 +127,22 @@ def search_statement(plan, filters: SearchFilters, position, first: int, availab
     q_sql, q_params, match = _query(plan)
     # (ctid: a filtered page reads its few matches again by it, _unless_few_hits)
     columns = "d.resource_id, d.category_id, d.city, d.amenity_ids, d.ctid AS tid"
-    within = _in_cities if plan.ranked and filters.cities else _as_is
-    hit, hit_params = within(f"SELECT {columns} FROM search_resourcedocument d"
-                             f" WHERE {match} AND {where}", where_params)
+    in_cities = plan.ranked and bool(filters.cities)
+    if plan.ranked:
+        hit, hit_params = _matches(columns, "(SELECT query FROM q)", where, where_params,
+                                   in_cities=in_cities)
+    else:
+        hit, hit_params = (f"SELECT {columns} FROM search_resourcedocument d"
+                           f" WHERE {match} AND {where}", where_params)
     ctes, params = [q_sql], [*q_params, *hit_params]
     if plan.ranked and plan.fuzzy is not None:  # the matches unless the fallback applies
-        exact, exact_params = within(
-            f"SELECT {columns} FROM search_resourcedocument d"
-            f" WHERE d.document @@ to_tsquery('search_english', %s) AND {where}",
-            [plan.exact, *where_params])
+        exact, exact_params = _matches(columns, "to_tsquery('search_english', %s)", where,
+                                       [plan.exact, *where_params], in_cities=in_cities)
         ctes.insert(0, f"exact_hit AS MATERIALIZED ({exact})")
         params[:0] = exact_params
         hit = (f"SELECT * FROM exact_hit WHERE NOT (SELECT fallback FROM q)"
                f" UNION ALL (SELECT * FROM ({hit}) f WHERE (SELECT fallback FROM q))")
-    if within is _in_cities:
+    if in_cities:
         ctes.insert(0, _CITY_Q)
         params[:0] = [filters.cities]
     ctes.append(f"hit AS ({hit})")
@@ -198,17 +200,26 @@ _CITY_Q = """city_q AS MATERIALIZED (
           FROM unnest(%s::text[]) AS city) c)"""
 
 
-def _in_cities(select: str, params: list) -> tuple[str, list]:
-    """`select` (documents `d` matching within the filters) reading the cities' words too,
-    when `city_q` is usable; its params."""
-    return (f"SELECT * FROM ({select} AND d.document @@ (SELECT query FROM city_q)) w"
-            f" WHERE (SELECT usable FROM city_q)"
+def _matches(columns: str, query: str, where: str, params: list, *,
+             in_cities: bool) -> tuple[str, list]:
+    """The documents `d` matching the tsquery `query` within the filters (`where`), and its
+    params; `in_cities`, reading the cities' words too when `city_q` is usable.
+
+    With the cities' words, `@@@` (PostgreSQL's older name of `@@`, in GIN's operator class
+    and not in RUM's) keeps the two conditions in the GIN index. With `@@`, the generic plan
+    estimates two matching conditions at 1-2 rows and reads them by a RUM index scan, one
+    row at a time in the index's order: "office" in New York for 3 at 100k, 2,073 rows read
+    for 1,180 kept, 3.9 ms, where GIN's bitmap takes 2.4.
+    """
+    select = (f"SELECT {columns} FROM search_resourcedocument d"
+              f" WHERE d.document @@ {query} AND {where}")
+    if not in_cities:
+        return select, params
+    gin = (f"SELECT {columns} FROM search_resourcedocument d WHERE d.document @@@ {query}"
+           f" AND d.document @@@ (SELECT query FROM city_q) AND {where}")
+    return (f"SELECT * FROM ({gin}) w WHERE (SELECT usable FROM city_q)"
             f" UNION ALL SELECT * FROM ({select}) w WHERE NOT (SELECT usable FROM city_q)",
             [*params, *params])
-
-
-def _as_is(select: str, params: list) -> tuple[str, list]:
-    return select, params
 
 
 def _query(plan) -> tuple[str, list, str]:

@@ -4,6 +4,7 @@ corrections, facets, filters, errors and the number of SQL statements."""
 import datetime as dt
 from decimal import Decimal
 
+import psycopg
 import pytest
 from django.db import connection
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange, NumericRange
@@ -14,7 +15,9 @@ from booking.models import Amenity, Booking, Category, Rate, Venue
 from search.cursor import SearchError, cursor_encode
 from search.filters import filters_validate
 from search.query import query_parse
-from search.selectors import cursor_key, resource_search
+from search.selectors import cursor_key, resource_search, resource_search_steps
+from search.steps import Statement, statement_rows
+from search.steps import run as run_steps
 from search.vocabulary import vocabulary_lookup
 from tests.conftest import make_resource
 
@@ -358,3 +361,40 @@ def test_search_in_cities_finds_their_matches(category, cities, found):
 
     assert sorted(names(result)) == found
     assert [facet.count for facet in result.facets["city"]] == [1] * len(found)
+
+
+def test_search_in_cities_reads_its_matches_from_gin(catalogue):
+    # Two matching conditions (the words, the cities' words) make the generic plan expect
+    # a row or two; it must still take GIN's bitmap, never RUM's scan one row at a time.
+    *_, search = search_statements(text="room", cities=["Zürich"])
+
+    plan = served_plan(search)
+
+    read = [line for line in plan.splitlines() if "never executed" not in line]
+    assert any("Bitmap Index Scan on search_document_gin" in line for line in read)
+    assert not any("Index Scan using search_document_rum" in line for line in read)
+
+
+def search_statements(**search) -> list[Statement]:
+    sent = []
+    run_steps(resource_search_steps(first=20, **search),
+              lambda statement: sent.append(statement) or statement_rows(statement))
+    return sent
+
+
+def served_plan(statement: Statement) -> str:
+    """EXPLAIN ANALYZE of `statement` as a search runs it: prepared, with a generic plan
+    (config/prepared.py); sequential scans off, so that the indexes compete even on a
+    catalogue this small."""
+    session = connection.connection
+    with session.transaction():
+        session.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        session.execute("SET LOCAL enable_seqscan = off")
+        psycopg.Cursor(session).execute(  # (Django's cursors bind client-side)
+            f"/* served_plan */ {statement.sql}", statement.params, prepare=True)
+        (name,) = session.execute("SELECT name FROM pg_prepared_statements"
+                                  " ORDER BY prepare_time DESC LIMIT 1").fetchone()
+        values = psycopg.ClientCursor(session).mogrify(
+            ", ".join(["%s"] * len(statement.params)), statement.params)
+        return "\n".join(line for (line,) in session.execute(
+            f"EXPLAIN (ANALYZE, COSTS OFF) EXECUTE {name} ({values})").fetchall())
