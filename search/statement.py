@@ -109,9 +109,15 @@ _PAGE = f"""
 _Q_FIXED = ("q AS MATERIALIZED (SELECT to_tsquery('search_english', %s) AS query,"
             " to_tsquery('search_english', %s) AS highlight, NULL::tsquery AS exact,"
             " to_tsquery('search_english', %s) AS first, false AS fallback)")
+# A query made only of exclusions: every document but the matches of the excluded words,
+# which the GIN index lists (`excluded`), instead of a test of every document's words (each
+# read out of TOAST: "-office" at 1M, 726,509 of 979,932 kept, 9.5 s).
 _Q_EXCLUDED = ("q AS MATERIALIZED (SELECT to_tsquery('search_english', %s) AS query,"
                " NULL::tsquery AS highlight, NULL::tsquery AS exact, NULL::tsquery AS first,"
-               " false AS fallback)")
+               " false AS fallback),"
+               " excluded AS MATERIALIZED (SELECT x.resource_id FROM search_resourcedocument x"
+               " WHERE x.document @@ (SELECT query FROM q))")
+_NOT_EXCLUDED = ("NOT EXISTS (SELECT FROM excluded e WHERE e.resource_id = d.resource_id)")
 
 # Filters that leave at most this many matches: those are scored one by one, not ranked by
 # a RUM scan over every match of the words (_unless_few_hits).
@@ -223,15 +229,15 @@ def _matches(columns: str, query: str, where: str, params: list, *,
 
 
 def _query(plan) -> tuple[str, list, str]:
-    """The `q` CTE (query, highlight query, fallback flag), its params, the match."""
+    """The `q` CTE (query, highlight query, fallback flag; for exclusions only, with the
+    `excluded` CTE after it), its params, the match."""
     if plan.ranked and plan.fuzzy is None:
         return (_Q_FIXED, [plan.exact, plan.exact, plan.first],
                 "d.document @@ (SELECT query FROM q)")
     if plan.ranked:
         return (*fallback.q_cte(plan), "d.document @@ (SELECT query FROM q)")
     if plan.parsed.groups:  # exclusions only: everything but them
-        return (_Q_EXCLUDED, [negative_tsquery_text(plan.parsed)],
-                "NOT (d.document @@ (SELECT query FROM q))")
+        return _Q_EXCLUDED, [negative_tsquery_text(plan.parsed)], _NOT_EXCLUDED
     return ("q AS MATERIALIZED (SELECT NULL::tsquery AS query, NULL::tsquery AS highlight,"
             " NULL::tsquery AS first, false AS fallback)", [], "true")
 
