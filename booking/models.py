@@ -168,6 +168,11 @@ class Resource(models.Model):
 
     class Meta:
         ordering = ["venue__name", "name"]
+        indexes = [
+            # A search without ranked words pages through resources by name
+            # (search/statement.py, `walked`): read in order, not sorted whole.
+            models.Index(fields=["name", "id"], name="resource_name_id"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["venue", "slug"], name="resource_slug_unique"),
             models.CheckConstraint(
