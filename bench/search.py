@@ -40,8 +40,7 @@ from psycopg import sql  # noqa: E402
 from config.prepared import GENERIC  # noqa: E402
 from search.scale import CITIES  # noqa: E402
 from search.selectors import resource_search, resource_search_steps  # noqa: E402
-from search.steps import Statement, statement_rows  # noqa: E402
-from search.steps import run as run_steps  # noqa: E402
+from search.steps import Statement, statements_sent  # noqa: E402
 
 PER_CLASS = 8
 STOP = {"the", "and", "with", "for", "from", "into", "are", "you", "your", "can"}
@@ -106,14 +105,7 @@ def run(text: str) -> tuple[float, float, int]:
 
 def statements_of(text: str) -> list[Statement]:
     """The statements resource_search sends for `text`."""
-    recorded = []
-
-    def rows(statement: Statement) -> list[tuple]:
-        recorded.append(statement)
-        return statement_rows(statement)
-
-    run_steps(resource_search_steps(text=text, first=20), rows)
-    return recorded
+    return statements_sent(resource_search_steps(text=text, first=20))
 
 
 @functools.cache

@@ -293,9 +293,7 @@ def _page(plan, where: str, where_params: list, position, first: int, *,
     offset = position[0] if position else 0
     limit = _limit(position, first)
     scored = _branch(plan, where, where_params, limit, tier=1)
-    # RUM's ordered scan disagrees with rum_ts_score on phrases (measured: a 0.547 between
-    # two 0.486): phrase queries are scored match by match, as with GIN.
-    if not (plan.rum and filters is not None and "<->" not in plan.exact):
+    if not _rum_orders(plan, filters):
         branches = [scored]
     else:
         rum = (rum_page(), [], [limit, *filters.function_args()])
@@ -316,8 +314,9 @@ def _page(plan, where: str, where_params: list, position, first: int, *,
         branches = [(_POSTINGS_PAGE, [], [limit]),
                     *((gate(b, f"NOT {_USABLE}"), *rest) for b, *rest in branches)]
     if hit_postings:
-        ranked_by_rum = plan.rum and filters is not None and not filters.none
-        use = f"{_FEW} AND {_HIT_POSTINGS_ENOUGH}" if ranked_by_rum else _HIT_POSTINGS_ENOUGH
+        # Past the postings, many filtered matches are ranked in RUM's order (_unless_few_hits).
+        rum_past = _rum_orders(plan, filters) and not filters.none
+        use = f"{_FEW} AND {_HIT_POSTINGS_ENOUGH}" if rum_past else _HIT_POSTINGS_ENOUGH
         branches = [(gate(_HIT_POSTINGS_PAGE, use), [], [limit]),
                     *((gate(b, f"NOT ({use})"), before, [*after, limit])
                       for b, before, after in branches)]
@@ -396,6 +395,13 @@ def _first_branch(plan, where: str, where_params: list, limit: int,
             rum_page(query="(SELECT first FROM q)", exclude="NULL", tier=0), [],
             [limit, *filters.function_args()]), limit, tier=0)
     return scored
+
+
+def _rum_orders(plan, filters: SearchFilters | None) -> bool:
+    """Whether a ranked page may come in the RUM index's order. RUM's ordered scan disagrees
+    with rum_ts_score on phrases (measured: a 0.547 between two 0.486): phrase queries are
+    scored match by match, as with GIN."""
+    return plan.rum and filters is not None and "<->" not in plan.exact
 
 
 def _unless_few_hits(plan, filters: SearchFilters, rum: tuple, limit: int, *,

@@ -42,6 +42,19 @@ def run(steps: Steps, rows=None):
         return done.value
 
 
+def statements_sent(steps: Steps) -> list[Statement]:
+    """The statements `steps` sends, each run on Django's connection (for plans and
+    benchmarks)."""
+    sent = []
+
+    def rows(statement: Statement) -> list[tuple]:
+        sent.append(statement)
+        return statement_rows(statement)
+
+    run(steps, rows)
+    return sent
+
+
 def statement_rows(statement: Statement) -> list[tuple]:
     """The rows of one statement on Django's connection."""
     if statement.prepare:

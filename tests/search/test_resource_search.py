@@ -16,8 +16,7 @@ from search.cursor import SearchError, cursor_encode
 from search.filters import filters_validate
 from search.query import query_parse
 from search.selectors import cursor_key, resource_search, resource_search_steps
-from search.steps import Statement, statement_rows
-from search.steps import run as run_steps
+from search.steps import Statement, statements_sent
 from search.vocabulary import vocabulary_lookup
 from tests.conftest import make_resource
 
@@ -393,10 +392,7 @@ def test_search_in_cities_reads_its_matches_from_gin(catalogue):
 
 
 def search_statements(**search) -> list[Statement]:
-    sent = []
-    run_steps(resource_search_steps(first=20, **search),
-              lambda statement: sent.append(statement) or statement_rows(statement))
-    return sent
+    return statements_sent(resource_search_steps(first=20, **search))
 
 
 def served_plan(statement: Statement) -> str:
